@@ -1,0 +1,3 @@
+from attrium.cli import main
+
+main()

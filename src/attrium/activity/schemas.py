@@ -1,0 +1,26 @@
+"""Wire models for the activity log."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ActivityOut(BaseModel):
+    id: str
+    type: str
+    profile_id: str | None
+    customer_ref: str | None
+    attribute: str | None
+    old_value: Any
+    new_value: Any
+    reason: str | None
+    details: dict[str, Any] | None
+    key_id: str | None
+    source: str
+    created_at: datetime
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivityOut]
+    next_cursor: str | None

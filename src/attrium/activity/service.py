@@ -1,0 +1,148 @@
+"""The activity log: every change, every failure, every admin action.
+
+Changes are recorded by the service that makes them, inside the same transaction;
+rejected writes are recorded after their transaction rolled back.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.activity import store
+from attrium.core.clock import utcnow
+from attrium.core.database import Database
+from attrium.core.errors import AttriumError
+from attrium.core.ids import new_ulid
+from attrium.core.pagination import Page, cursor_string, encode_cursor
+
+if TYPE_CHECKING:
+    from attrium.auth.actor import Actor
+
+
+class ActivityType(StrEnum):
+    CUSTOMER_CREATED = "customer_created"
+    CUSTOMER_DELETED = "customer_deleted"
+    ATTRIBUTE_CHANGED = "attribute_changed"
+    IDENTIFIER_CHANGED = "identifier_changed"
+    ATTRIBUTE_UPDATE_FAILURE = "attribute_update_failure"
+    WRITE_REJECTED = "write_rejected"
+    ATTRIBUTE_DEFINED = "attribute_defined"
+    ATTRIBUTE_DEFINITION_CHANGED = "attribute_definition_changed"
+    ATTRIBUTE_DEFINITION_DELETED = "attribute_definition_deleted"
+    KEY_CREATED = "key_created"
+    KEY_REVOKED = "key_revoked"
+    SETTINGS_CHANGED = "settings_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEntry:
+    type: ActivityType
+    profile_id: str | None = None
+    customer_ref: str | None = None
+    attribute: str | None = None
+    old_value: Any = None
+    new_value: Any = None
+    reason: str | None = None
+    details: dict[str, Any] | None = None
+
+
+def _rows(
+    workspace_id: str, actor: "Actor | None", entries: Iterable[ActivityEntry]
+) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [
+        {
+            "workspace_id": workspace_id,
+            "activity_id": new_ulid(),
+            "profile_id": entry.profile_id,
+            "customer_ref": entry.customer_ref,
+            "type": entry.type.value,
+            "attribute": entry.attribute,
+            "old_value": entry.old_value,
+            "new_value": entry.new_value,
+            "reason": entry.reason,
+            "details": entry.details,
+            "key_id": actor.key_id if actor else None,
+            "source": actor.source if actor else "cli",
+            "created_at": now,
+        }
+        for entry in entries
+    ]
+
+
+async def record(
+    connection: AsyncConnection, actor: "Actor", entries: Iterable[ActivityEntry]
+) -> None:
+    await store.insert_entries(connection, _rows(actor.workspace_id, actor, entries))
+
+
+async def record_admin_action(
+    connection: AsyncConnection,
+    workspace_id: str,
+    activity_type: str,
+    actor: "Actor | None",
+    details: dict[str, Any],
+) -> None:
+    entry = ActivityEntry(type=ActivityType(activity_type), details=details)
+    await store.insert_entries(connection, _rows(workspace_id, actor, [entry]))
+
+
+async def record_rejection(
+    db: Database,
+    actor: "Actor",
+    error: AttriumError,
+    customer_ref: str | None,
+    profile_id: str | None = None,
+) -> None:
+    """Log a refused write in a transaction of its own (the write's was rolled back)."""
+    entry = ActivityEntry(
+        type=ActivityType.WRITE_REJECTED,
+        profile_id=profile_id,
+        customer_ref=customer_ref,
+        reason=error.detail,
+        details={"errors": [field_error.as_dict() for field_error in error.errors]}
+        if error.errors
+        else None,
+    )
+    async with db.transaction() as connection:
+        await record(connection, actor, [entry])
+
+
+def as_public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["activity_id"],
+        "type": row["type"],
+        "profile_id": row["profile_id"],
+        "customer_ref": row["customer_ref"],
+        "attribute": row["attribute"],
+        "old_value": row["old_value"],
+        "new_value": row["new_value"],
+        "reason": row["reason"],
+        "details": row["details"],
+        "key_id": row["key_id"],
+        "source": row["source"],
+        "created_at": row["created_at"],
+    }
+
+
+async def customer_history(
+    db: Database, actor: "Actor", profile_id: str, cursor: str | None, limit: int
+) -> Page[dict[str, Any]]:
+    """One customer's entries, newest first."""
+    before_id = cursor_string(cursor)
+    query = store.newest_first(actor.workspace_id, before_id, limit + 1).where(
+        store.activity.c.profile_id == profile_id
+    )
+    async with db.reader() as connection:
+        rows = await store.fetch(connection, query)
+    return _page(rows, limit)
+
+
+def _page(rows: list[dict[str, Any]], limit: int) -> Page[dict[str, Any]]:
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1]["activity_id"]) if more and rows else None
+    return Page([as_public(row) for row in rows], next_cursor)

@@ -1,0 +1,83 @@
+"""SQL for the activity log."""
+
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Select, Table, Text, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.core.database import metadata
+from attrium.core.types import UtcDateTime, json_document
+
+activity = Table(
+    "activity",
+    metadata,
+    Column(
+        "workspace_id",
+        Text,
+        ForeignKey("workspaces.workspace_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("activity_id", Text, primary_key=True),
+    Column("profile_id", Text, nullable=True),
+    Column("customer_ref", Text, nullable=True),
+    Column("type", Text, nullable=False),
+    Column("attribute", Text, nullable=True),
+    Column("old_value", json_document(none_as_null=True), nullable=True),
+    Column("new_value", json_document(none_as_null=True), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("details", json_document(none_as_null=True), nullable=True),
+    Column("key_id", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_activity_profile", "workspace_id", "profile_id", "activity_id"),
+    Index("ix_activity_attribute", "workspace_id", "attribute", "created_at"),
+)
+
+
+async def insert_entries(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(activity.insert(), rows)
+
+
+def newest_first(workspace_id: str, before_id: str | None, limit: int) -> Select[Any]:
+    query = select(activity).where(activity.c.workspace_id == workspace_id)
+    if before_id is not None:
+        query = query.where(activity.c.activity_id < before_id)
+    return query.order_by(activity.c.activity_id.desc()).limit(limit)
+
+
+async def fetch(connection: AsyncConnection, query: Select[Any]) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in await connection.execute(query)]
+
+
+async def erase_customer(connection: AsyncConnection, workspace_id: str, profile_id: str) -> int:
+    """Delete a customer's entries; returns how many there were."""
+    condition = (activity.c.workspace_id == workspace_id) & (activity.c.profile_id == profile_id)
+    counted = await connection.execute(select(func.count()).where(condition))
+    erased = int(counted.scalar_one())
+    await connection.execute(delete(activity).where(condition))
+    return erased
+
+
+async def last_writes(
+    connection: AsyncConnection, workspace_id: str, attribute: str
+) -> dict[str, Any]:
+    """When `attribute` was last written, by which key and through which route family."""
+    changed = (
+        (activity.c.workspace_id == workspace_id)
+        & (activity.c.attribute == attribute)
+        & (activity.c.type == "attribute_changed")
+    )
+    last = (
+        await connection.execute(
+            select(activity.c.created_at, activity.c.key_id, activity.c.source)
+            .where(changed)
+            .order_by(activity.c.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return {
+        "last_written_at": last.created_at if last else None,
+        "last_written_by": last.key_id if last else None,
+        "last_written_source": last.source if last else None,
+    }

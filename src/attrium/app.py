@@ -1,0 +1,68 @@
+"""The ASGI application: routers, error mapping and middleware, wired once."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from attrium import __version__
+from attrium.attributes.api import router as attributes_router
+from attrium.auth.api import router as keys_router
+from attrium.core import problems
+from attrium.core.database import Database
+from attrium.core.errors import Unavailable
+from attrium.core.http import BodyLimitMiddleware
+from attrium.core.jsonio import JsonResponse
+from attrium.core.settings import Settings, get_settings
+from attrium.customers.api import router as customers_router
+from attrium.workspaces.api import router as workspace_router
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The application; `database` lets a caller share one it already opened."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.db = database or Database(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Attrium",
+        version=__version__,
+        summary="Customer profiles and custom attributes",
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for router in (customers_router, attributes_router, keys_router, workspace_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> Response:
+        """Liveness: the process answers."""
+        return JsonResponse({"status": "ok"})
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> Response:
+        """Readiness: the database answers."""
+        try:
+            await app.state.db.ping()
+        except (OSError, SQLAlchemyError) as error:
+            raise Unavailable(f"the database does not answer: {error}") from error
+        return JsonResponse({"status": "ready"})
+
+    return app
+
+
+def create_default_app() -> FastAPI:
+    """Factory for `uvicorn --factory` and worker processes: settings from the environment."""
+    return create_app()

@@ -1,0 +1,62 @@
+"""Authentication for the native API, and the key management routes."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from attrium.auth import service
+from attrium.auth.actor import Actor
+from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
+from attrium.auth.scopes import Scope
+from attrium.core.deps import DatabaseDep
+from attrium.core.errors import Unauthenticated
+from attrium.core.http import JsonRoute
+from attrium.core.schemas import PROBLEM_RESPONSES
+
+bearer = HTTPBearer(auto_error=False, description="An Attrium API key")
+
+
+def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
+    """A dependency that authenticates the bearer key and checks one scope."""
+
+    async def authenticated(
+        db: DatabaseDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Actor:
+        if credentials is None:
+            raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+        actor = await service.authenticate(db, credentials.credentials)
+        if scope is not None:
+            actor.require(scope)
+        return actor
+
+    return authenticated
+
+
+WorkspaceAdmin = Annotated[Actor, Depends(requires(Scope.WORKSPACE_ADMIN))]
+
+router = APIRouter(
+    prefix="/v1/keys", tags=["keys"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
+)
+
+
+@router.get("", response_model=KeyList)
+async def list_keys(db: DatabaseDep, actor: WorkspaceAdmin) -> KeyList:
+    keys = await service.list_keys(db, actor.workspace)
+    return KeyList(items=[KeyOut.of(key) for key in keys])
+
+
+@router.post("", status_code=201, response_model=KeyCreated)
+async def create_key(body: KeyIn, db: DatabaseDep, actor: WorkspaceAdmin) -> KeyCreated:
+    key, token = await service.create_key(
+        db, actor.workspace, body.scopes, body.label, created_by=actor
+    )
+    return KeyCreated(**KeyOut.of(key).model_dump(), token=token)
+
+
+@router.delete("/{key_id}", status_code=204)
+async def revoke_key(key_id: str, db: DatabaseDep, actor: WorkspaceAdmin) -> Response:
+    await service.revoke_key(db, key_id, actor.workspace, revoked_by=actor)
+    return Response(status_code=204)

@@ -1,0 +1,126 @@
+"""API keys: random tokens shown once, stored as SHA-256 hashes, scoped to one workspace."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from attrium.activity import service as activity
+from attrium.auth import store
+from attrium.auth.actor import Actor
+from attrium.auth.scopes import ALL_SCOPES
+from attrium.core.clock import utcnow
+from attrium.core.database import Database
+from attrium.core.errors import FieldError, NotFound, Unauthenticated, ValidationFailed
+from attrium.core.ids import new_key_id
+from attrium.workspaces.service import Workspace
+
+TOKEN_PREFIX = "atr_"
+TOKEN_BYTES = 32  # 256 bits of randomness
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    workspace_id: str
+    label: str | None
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "ApiKey":
+        return cls(
+            key_id=row["key_id"],
+            workspace_id=row["workspace_id"],
+            label=row["label"],
+            scopes=tuple(row["scopes"]),
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+        )
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(requested: list[str] | None) -> tuple[str, ...]:
+    if requested is None:
+        return tuple(sorted(ALL_SCOPES))
+    unknown = sorted(set(requested) - ALL_SCOPES)
+    if unknown:
+        raise ValidationFailed(
+            f"unknown scopes: {', '.join(unknown)}",
+            [FieldError("scopes", "unknown", f"{name!r} is not a scope") for name in unknown],
+        )
+    return tuple(sorted(set(requested)))
+
+
+async def create_key(
+    db: Database,
+    workspace: Workspace,
+    scopes: list[str] | None = None,
+    label: str | None = None,
+    created_by: Actor | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its token; the token is never stored and cannot be shown again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+    key = ApiKey(
+        key_id=new_key_id(),
+        workspace_id=workspace.workspace_id,
+        label=label,
+        scopes=parse_scopes(scopes),
+        created_at=utcnow(),
+        revoked_at=None,
+    )
+    async with db.transaction() as connection:
+        await store.insert_key(
+            connection,
+            workspace_id=key.workspace_id,
+            key_id=key.key_id,
+            token_hash=hash_token(token),
+            label=label,
+            scopes=list(key.scopes),
+            created_at=key.created_at,
+        )
+        await activity.record_admin_action(
+            connection,
+            workspace.workspace_id,
+            "key_created",
+            created_by,
+            {"key_id": key.key_id, "scopes": list(key.scopes), "label": label},
+        )
+    return key, token
+
+
+async def authenticate(db: Database, token: str) -> Actor:
+    token_hash = hash_token(token)
+    async with db.reader() as connection:
+        row = await store.find_active_by_hash(connection, token_hash)
+    if row is None or not hmac.compare_digest(row["token_hash"], token_hash):
+        raise Unauthenticated("the API key is missing, unknown or revoked")
+    workspace = Workspace.from_row(row)
+    return Actor(workspace=workspace, key_id=row["key_id"], scopes=frozenset(row["scopes"]))
+
+
+async def list_keys(db: Database, workspace: Workspace) -> list[ApiKey]:
+    async with db.reader() as connection:
+        rows = await store.list_keys(connection, workspace.workspace_id)
+    return [ApiKey.from_row(row) for row in rows]
+
+
+async def revoke_key(
+    db: Database, key_id: str, workspace: Workspace | None = None, revoked_by: Actor | None = None
+) -> ApiKey:
+    """Revoke a key; with `workspace`, only a key of that workspace."""
+    workspace_id = workspace.workspace_id if workspace else None
+    async with db.transaction() as connection:
+        row = await store.revoke(connection, key_id, utcnow(), workspace_id)
+        if row is None:
+            raise NotFound(f"no key {key_id!r}")
+        await activity.record_admin_action(
+            connection, row["workspace_id"], "key_revoked", revoked_by, {"key_id": key_id}
+        )
+    return ApiKey.from_row(row)

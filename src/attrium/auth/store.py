@@ -1,0 +1,76 @@
+"""SQL for API keys."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Table, Text, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.core.database import metadata
+from attrium.core.types import UtcDateTime, json_document
+from attrium.workspaces.store import workspaces
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column(
+        "workspace_id",
+        Text,
+        ForeignKey("workspaces.workspace_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key_id", Text, primary_key=True),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("label", Text, nullable=True),
+    Column("scopes", json_document(), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+
+async def insert_key(connection: AsyncConnection, **values: Any) -> None:
+    await connection.execute(api_keys.insert().values(**values))
+
+
+async def find_active_by_hash(
+    connection: AsyncConnection, token_hash: str
+) -> dict[str, Any] | None:
+    """The live key with this hash, joined with its workspace."""
+    query = (
+        select(
+            api_keys.c.key_id,
+            api_keys.c.token_hash,
+            api_keys.c.scopes,
+            workspaces.c.workspace_id,
+            workspaces.c.name,
+            workspaces.c.hash_key,
+            workspaces.c.settings,
+        )
+        .join(workspaces, workspaces.c.workspace_id == api_keys.c.workspace_id)
+        .where(api_keys.c.token_hash == token_hash, api_keys.c.revoked_at.is_(None))
+    )
+    row = (await connection.execute(query)).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_keys(connection: AsyncConnection, workspace_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(api_keys)
+        .where(api_keys.c.workspace_id == workspace_id)
+        .order_by(api_keys.c.created_at, api_keys.c.key_id)
+    )
+    return [dict(row._mapping) for row in await connection.execute(query)]
+
+
+async def revoke(
+    connection: AsyncConnection, key_id: str, now: datetime, workspace_id: str | None = None
+) -> dict[str, Any] | None:
+    condition = api_keys.c.key_id == key_id
+    if workspace_id is not None:
+        condition &= api_keys.c.workspace_id == workspace_id
+    row = (await connection.execute(select(api_keys).where(condition))).first()
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        await connection.execute(api_keys.update().where(condition).values(revoked_at=now))
+    return dict(row._mapping)

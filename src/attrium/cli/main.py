@@ -1,0 +1,166 @@
+"""`attrium`: serve, migrate, and administer workspaces and keys.
+
+Output that scripts depend on (a new workspace's id, a new key's token) is printed
+alone on stdout; everything for people goes to stderr.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from attrium.auth import service as keys
+from attrium.core.database import Database
+from attrium.core.errors import AttriumError
+from attrium.core.migrate import migrate
+from attrium.core.settings import get_settings
+from attrium.workspaces import service as workspaces
+
+Result = TypeVar("Result")
+
+app = typer.Typer(help="Attrium: customer profiles and custom attributes.", no_args_is_help=True)
+workspaces_app = typer.Typer(help="Create and list workspaces.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(workspaces_app, name="workspaces")
+app.add_typer(keys_app, name="keys")
+
+people = Console(stderr=True)
+
+DEFAULT_WORKSPACE = "default"
+
+
+def run_with_database(work: Callable[[Database], Awaitable[Result]]) -> Result:
+    """Migrate, run `work` against the configured database, and close it."""
+
+    async def session() -> Result:
+        database = Database(get_settings())
+        try:
+            await migrate(database)
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(session())
+    except AttriumError as error:
+        people.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(code=1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="port to bind")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Apply migrations, then serve the API."""
+    settings = get_settings()
+    run_with_database(_bootstrap)
+    uvicorn.run(
+        "attrium.app:create_default_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="info",
+    )
+
+
+async def _bootstrap(database: Database) -> None:
+    """On the very first start, make a `default` workspace and show its admin key once."""
+    if await workspaces.count(database):
+        return
+    workspace = await workspaces.create(database, DEFAULT_WORKSPACE)
+    _, token = await keys.create_key(database, workspace, label="admin (first start)")
+    people.print(
+        f"\n[bold]Created workspace {DEFAULT_WORKSPACE!r}[/bold] ({workspace.workspace_id}).\n"
+        "Its admin key, shown this once (store it now):\n"
+    )
+    print(token, flush=True)
+    people.print()
+
+
+@app.command(name="migrate")
+def migrate_command() -> None:
+    """Apply database migrations (idempotent)."""
+    run_with_database(_nothing)
+    people.print("database is up to date")
+
+
+async def _nothing(_database: Database) -> None:
+    return None
+
+
+@workspaces_app.command("create")
+def create_workspace(name: str) -> None:
+    """Create a workspace; prints its id alone on stdout."""
+    workspace = run_with_database(lambda database: workspaces.create(database, name))
+    print(workspace.workspace_id)
+
+
+@workspaces_app.command("list")
+def list_workspaces() -> None:
+    """List every workspace."""
+
+    async def fetch(database: Database) -> list[workspaces.Workspace]:
+        return await workspaces.list_all(database)
+
+    table = Table("id", "name")
+    for workspace in run_with_database(fetch):
+        table.add_row(workspace.workspace_id, workspace.name)
+    Console().print(table)
+
+
+@keys_app.command("create")
+def create_key(
+    workspace: Annotated[str, typer.Option(help="workspace name")],
+    scopes: Annotated[str | None, typer.Option(help="comma-separated; default: all")] = None,
+    label: Annotated[str | None, typer.Option(help="a note on what the key is for")] = None,
+) -> None:
+    """Create a key; its token is the last line of stdout (shown once)."""
+    requested = [scope.strip() for scope in scopes.split(",") if scope.strip()] if scopes else None
+
+    async def create(database: Database) -> tuple[keys.ApiKey, str]:
+        found = await workspaces.get_by_name(database, workspace)
+        return await keys.create_key(database, found, requested, label)
+
+    key, token = run_with_database(create)
+    people.print(f"key {key.key_id} with scopes {', '.join(key.scopes)}")
+    print(token)
+
+
+@keys_app.command("list")
+def list_keys(workspace: Annotated[str, typer.Option(help="workspace name")]) -> None:
+    """List a workspace's keys (never their tokens)."""
+
+    async def fetch(database: Database) -> list[keys.ApiKey]:
+        return await keys.list_keys(database, await workspaces.get_by_name(database, workspace))
+
+    table = Table("id", "label", "scopes", "created", "revoked")
+    for key in run_with_database(fetch):
+        table.add_row(
+            key.key_id,
+            key.label or "",
+            ",".join(key.scopes),
+            key.created_at.isoformat(timespec="seconds"),
+            key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "",
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: str) -> None:
+    """Revoke a key; it stops working on the next request."""
+    run_with_database(lambda database: keys.revoke_key(database, key_id))
+    people.print(f"revoked {key_id}")
+
+
+def main() -> None:
+    app()

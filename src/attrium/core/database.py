@@ -1,0 +1,130 @@
+"""One storage interface over two backends: SQLite (default) and PostgreSQL.
+
+Services receive an `AsyncConnection` inside a transaction opened here; every
+difference between the backends lives in this module, `core.sql`, or a domain's
+`store.py`.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from attrium.core.settings import Settings
+
+Backend = Literal["sqlite", "postgresql"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def dump_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def async_url(database_url: str) -> tuple[URL, Backend]:
+    """Map the user-facing URL onto the async driver SQLAlchemy should use."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite"), "sqlite"
+    if url.get_backend_name() in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg"), "postgresql"
+    raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:// or postgresql://")
+
+
+class Database:
+    def __init__(self, settings: Settings) -> None:
+        url, self.backend = async_url(settings.database_url)
+        self.schema = settings.database_schema if self.backend == "postgresql" else None
+        self.engine = self._create_engine(url, settings)
+        self._sqlite_write_lock: asyncio.Lock | None = None
+
+    def _create_engine(self, url: URL, settings: Settings) -> AsyncEngine:
+        common: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
+        if self.backend == "postgresql":
+            server_settings = {"search_path": self.schema} if self.schema else {}
+            return create_async_engine(
+                url,
+                pool_size=settings.database_pool_size,
+                max_overflow=0,
+                pool_pre_ping=False,
+                connect_args={"server_settings": server_settings},
+                **common,
+            )
+        engine = create_async_engine(url, pool_size=5, max_overflow=10, **common)
+        _configure_sqlite(engine, settings.sqlite_synchronous)
+        return engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back on error.
+
+        SQLite allows one writer at a time; writers of this process queue on a lock
+        and take the database lock up front (BEGIN IMMEDIATE) so that a reader never
+        has to be upgraded to a writer mid-transaction.
+        """
+        if self.is_sqlite:
+            async with self._sqlite_lock(), self.engine.connect() as connection:
+                connection = await connection.execution_options(attrium_write=True)
+                async with connection.begin():
+                    yield connection
+            return
+        async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction with a consistent snapshot."""
+        async with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    def _sqlite_lock(self) -> asyncio.Lock:
+        if self._sqlite_write_lock is None:
+            self._sqlite_write_lock = asyncio.Lock()
+        return self._sqlite_write_lock
+
+    async def ping(self) -> None:
+        async with self.reader() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN out of the driver's hands so that we choose DEFERRED or IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            f"synchronous={synchronous}",
+            "foreign_keys=ON",
+            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        writes = connection.get_execution_options().get("attrium_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

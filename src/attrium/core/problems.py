@@ -1,0 +1,115 @@
+"""The native mapping of errors to RFC 9457 `application/problem+json` responses."""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from attrium.core.errors import (
+    AttriumError,
+    FieldError,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
+from attrium.core.jsonio import JsonResponse
+
+logger = logging.getLogger("attrium")
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+class ProblemResponse(JsonResponse):
+    media_type = "application/problem+json"
+
+
+def problem_body(error: AttriumError, instance: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{error.slug}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "instance": instance,
+    }
+    if error.errors:
+        body["errors"] = [field_error.as_dict() for field_error in error.errors]
+    body.update(error.extra)
+    return body
+
+
+def problem_response(error: AttriumError, request: Request) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="attrium"'
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(max(1, round(error.retry_after_seconds)))
+    return ProblemResponse(
+        problem_body(error, request.url.path), status_code=error.status, headers=headers
+    )
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors as field errors: dotted field, the pydantic rule, its message."""
+    found = []
+    for error in errors:
+        location = list(error.get("loc", ()))
+        if location and location[0] in _LOCATIONS:
+            location = location[1:]
+        field = ".".join(str(part) for part in location) or "body"
+        found.append(
+            FieldError(field, str(error.get("type", "invalid")), str(error.get("msg", "")))
+        )
+    return found
+
+
+def request_validation_error(error: RequestValidationError) -> AttriumError:
+    raw = error.errors()
+    if any(item.get("type") == "json_invalid" for item in raw):
+        return MalformedRequest("the body is not valid JSON", field_errors(raw))
+    found = field_errors(raw)
+    summary = found[0].message if len(found) == 1 else f"{len(found)} fields broke a rule"
+    if len(found) == 1:
+        summary = f"{found[0].field}: {found[0].message}"
+    return ValidationFailed(summary, found)
+
+
+def http_error(error: HTTPException) -> AttriumError:
+    if error.status_code == 404:
+        return NotFound("no such route")
+    if error.status_code == 405:
+        return MethodNotAllowed("this route does not take that method")
+    return MalformedRequest(str(error.detail))
+
+
+def install(app: FastAPI) -> None:
+    """Map every error the native API can raise, once."""
+
+    async def on_attrium_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, AttriumError)
+        return problem_response(error, request)
+
+    async def on_validation_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return problem_response(request_validation_error(error), request)
+
+    async def on_http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        response = problem_response(http_error(error), request)
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    async def on_unexpected(request: Request, error: Exception) -> Response:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(AttriumError("an unexpected error occurred"), request)
+
+    app.add_exception_handler(AttriumError, on_attrium_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

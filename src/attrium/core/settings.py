@@ -1,0 +1,44 @@
+"""Server configuration, read from `ATTRIUM_*` environment variables (and `.env`)."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATTRIUM_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./attrium.db",
+        description="sqlite:///PATH or postgresql://user@host:port/db",
+    )
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema to use (search_path); default public"
+    )
+    database_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections")
+    sqlite_synchronous: str = Field(
+        default="FULL",
+        pattern="^(OFF|NORMAL|FULL|EXTRA)$",
+        description="SQLite PRAGMA synchronous; FULL survives power loss, NORMAL a crash",
+    )
+    host: str = Field(default="127.0.0.1", description="address `attrium serve` binds")
+    port: int = Field(default=8000, description="port `attrium serve` binds")
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="request body limit (413)")
+    max_json_depth: int = Field(default=32, ge=2, description="JSON nesting limit (400)")
+    max_attributes: int = Field(
+        default=100, ge=1, description="custom attributes per workspace (per-workspace setting)"
+    )
+    max_attributes_per_request: int = Field(
+        default=1000, ge=1, description="attributes one request may write"
+    )
+    max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
+    max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
+    max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
+    default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,56 @@
+"""SQL expressions that differ between SQLite and PostgreSQL."""
+
+from typing import Any
+
+from sqlalchemy import Boolean, ColumnElement, Table, Text, cast, exists, func, literal, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import JSON
+
+from attrium.core.database import dump_json
+
+
+def backend_of(connection: AsyncConnection) -> str:
+    return connection.dialect.name
+
+
+def insert(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on the connection's backend."""
+    if backend_of(connection) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def json_merge(
+    connection: AsyncConnection, column: Any, patch: dict[str, Any]
+) -> ColumnElement[Any]:
+    """`column` with `patch` merged in, keys whose value is None removed (RFC 7396).
+
+    Attribute values are never objects, so a shallow merge is the whole merge.
+    """
+    if backend_of(connection) == "postgresql":
+        return func.jsonb_strip_nulls(column.op("||")(cast(literal(dump_json(patch)), JSONB)))
+    return type_coerce(func.json_patch(column, dump_json(patch)), JSON)
+
+
+def sqlite_json_path(key: str) -> str | None:
+    """A SQLite JSON path to one top-level key; None when the key cannot be quoted in one."""
+    return None if '"' in key else f'$."{key}"'
+
+
+def json_has_key(connection: AsyncConnection, column: Any, key: str) -> ColumnElement[bool]:
+    """Whether the JSON object in `column` has `key`."""
+    if backend_of(connection) == "postgresql":
+        return column.op("?", return_type=Boolean)(literal(key, Text))  # type: ignore[no-any-return]
+    path = sqlite_json_path(key)
+    if path is not None:
+        return func.json_type(column, path).is_not(None)
+    entries = func.json_each(column).table_valued("key").alias("entries")
+    return exists().where(entries.c.key == key)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    message = str(error.orig).lower()
+    return "unique" in message or "duplicate key" in message

@@ -1,0 +1,180 @@
+"""Native customer routes (`/v1/customers`)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from attrium.activity import service as activity
+from attrium.activity.schemas import ActivityPage
+from attrium.auth.actor import Actor
+from attrium.auth.api import requires
+from attrium.auth.scopes import Scope
+from attrium.core.database import Database
+from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.errors import FieldError, IdentifierConflict, ValidationFailed
+from attrium.core.http import JsonRoute
+from attrium.core.jsonio import JsonResponse
+from attrium.core.schemas import PROBLEM_RESPONSES
+from attrium.core.settings import Settings
+from attrium.customers import service
+from attrium.customers.identity import CustomerRef, IdentifierKind, custom_ref, normalise, parse_ref
+from attrium.customers.models import CustomerWrite
+from attrium.customers.schemas import (
+    AttributeMap,
+    AttributesOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    customer_body,
+)
+
+Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
+Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
+Limit = Annotated[int | None, Query(ge=1, le=1000)]
+
+router = APIRouter(
+    prefix="/v1/customers", tags=["customers"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
+)
+
+
+@router.get("", response_model=CustomerPage)
+async def list_or_find_customers(
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Reader,
+    email: str | None = None,
+    phone: str | None = None,
+    anonymous_id: str | None = None,
+    identifier: Annotated[
+        str | None, Query(description="NAME:VALUE of a custom identifier")
+    ] = None,
+    limit: Limit = None,
+    cursor: str | None = None,
+) -> Response:
+    """Find by one identifier, or page through every customer."""
+    ref = _filter_ref(settings.max_identifier_bytes, email, phone, anonymous_id, identifier)
+    if ref is not None:
+        found = await service.find(db, actor, ref)
+        items = [customer_body(found)] if found else []
+        return JsonResponse({"items": items, "next_cursor": None})
+    page = await service.list_customers(db, actor, cursor, limit or settings.default_page_size)
+    return JsonResponse(
+        {"items": [customer_body(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+def _filter_ref(
+    max_bytes: int,
+    email: str | None,
+    phone: str | None,
+    anonymous_id: str | None,
+    identifier: str | None,
+) -> CustomerRef | None:
+    given = {
+        name: value
+        for name, value in (
+            ("email", email),
+            ("phone", phone),
+            ("anonymous_id", anonymous_id),
+            ("identifier", identifier),
+        )
+        if value is not None
+    }
+    if not given:
+        return None
+    if len(given) > 1:
+        message = "filter by one identifier at a time"
+        raise ValidationFailed(message, [FieldError(name, "exclusive", message) for name in given])
+    name, value = next(iter(given.items()))
+    if name == "identifier":
+        custom_name, separator, custom_value = value.partition(":")
+        if not separator:
+            message = "write the identifier filter as NAME:VALUE"
+            raise ValidationFailed(message, [FieldError("identifier", "format", message)])
+        return custom_ref(custom_name, custom_value, "identifier", max_bytes)
+    kind = IdentifierKind(name)
+    return CustomerRef(kind, normalise(kind, value, name, max_bytes))
+
+
+@router.put(
+    "/{customer_id}",
+    response_model=CustomerOut,
+    responses={201: {"model": CustomerOut, "description": "created"}},
+)
+async def put_customer(
+    customer_id: str, body: CustomerIn, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Create or update a customer; attributes are merged, identifiers set."""
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    outcome = await service.upsert(
+        db, actor, ref, body.to_write(), service.native_options(actor, settings)
+    )
+    customer = customer_body(outcome.customer)
+    if outcome.conflicts:
+        raise IdentifierConflict(
+            outcome.conflicts[0].reason,
+            [FieldError(c.field, "identifier.conflict", c.reason) for c in outcome.conflicts],
+            extra={"conflicts": [c.as_dict() for c in outcome.conflicts], "customer": customer},
+        )
+    headers = {"Location": f"/v1/customers/profile:{outcome.customer.profile_id}"}
+    return JsonResponse(customer, status_code=201 if outcome.created else 200, headers=headers)
+
+
+@router.get("/{customer_id}", response_model=CustomerOut)
+async def get_customer(
+    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Reader
+) -> Response:
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    return JsonResponse(customer_body(await service.get(db, actor, ref)))
+
+
+@router.patch("/{customer_id}/attributes", response_model=AttributesOut)
+async def patch_attributes(
+    customer_id: str, body: AttributeMap, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Merge attributes into an existing customer: new added, existing updated, null removes."""
+    outcome = await _update_attributes(customer_id, body, db, settings, actor)
+    return JsonResponse({"attributes": outcome})
+
+
+async def _update_attributes(
+    customer_id: str, patch: dict[str, Any], db: Database, settings: Settings, actor: Actor
+) -> dict[str, Any]:
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    write = CustomerWrite(attributes=patch, update_only=True)
+    outcome = await service.upsert(db, actor, ref, write, service.native_options(actor, settings))
+    return outcome.customer.attributes
+
+
+@router.delete("/{customer_id}/attributes/{name:path}", status_code=204)
+async def delete_attribute(
+    customer_id: str, name: str, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    await _update_attributes(customer_id, {name: None}, db, settings, actor)
+    return Response(status_code=204)
+
+
+@router.delete("/{customer_id}", status_code=204)
+async def delete_customer(
+    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Erase the customer and the personal data in its activity."""
+    await service.delete(db, actor, parse_ref(customer_id, settings.max_identifier_bytes))
+    return Response(status_code=204)
+
+
+@router.get("/{customer_id}/activity", response_model=ActivityPage)
+async def customer_activity(
+    customer_id: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Reader,
+    limit: Limit = None,
+    cursor: str | None = None,
+) -> Response:
+    """The customer's history, newest first."""
+    customer = await service.get(db, actor, parse_ref(customer_id, settings.max_identifier_bytes))
+    page = await activity.customer_history(
+        db, actor, customer.profile_id, cursor, limit or settings.default_page_size
+    )
+    return JsonResponse({"items": page.items, "next_cursor": page.next_cursor})

@@ -1,0 +1,87 @@
+"""Customers as the services see them, and the writes they accept."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from attrium.customers.identity import IdentifierKind
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    profile_id: str
+    id: str | None
+    email: str | None
+    phone: str | None
+    anonymous_id: str | None
+    custom_identifiers: dict[str, str]
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(
+        cls, row: dict[str, Any], custom_identifiers: dict[str, str], defaults: dict[str, Any]
+    ) -> "Customer":
+        return cls(
+            profile_id=row["profile_id"],
+            id=row["external_id"],
+            email=row["email"],
+            phone=row["phone"],
+            anonymous_id=row["anonymous_id"],
+            custom_identifiers=custom_identifiers,
+            attributes=with_defaults(row["attributes"], defaults),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def identifier(self, kind: IdentifierKind) -> str | None:
+        values = {
+            IdentifierKind.ID: self.id,
+            IdentifierKind.EMAIL: self.email,
+            IdentifierKind.PHONE: self.phone,
+            IdentifierKind.ANONYMOUS_ID: self.anonymous_id,
+            IdentifierKind.PROFILE: self.profile_id,
+        }
+        return values[kind]
+
+
+def with_defaults(stored: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Stored attributes, with catalog defaults for those the customer lacks."""
+    if not defaults:
+        return dict(stored)
+    return {**defaults, **stored}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerWrite:
+    """One create-or-update: identifiers to set (None removes) and an attribute patch."""
+
+    identifiers: dict[IdentifierKind, str | None] = field(default_factory=dict)
+    custom_identifiers: dict[str, str | None] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    update_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierConflictInfo:
+    """An identifier the request could not give its customer, and why."""
+
+    field: str
+    reason: str
+    other_profile_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "reason": self.reason,
+            "other_profile_id": self.other_profile_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    customer: Customer
+    created: bool
+    changed: bool
+    conflicts: list[IdentifierConflictInfo]

@@ -1,0 +1,79 @@
+"""Wire models for customers."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from attrium.core.schemas import InputModel
+from attrium.customers.identity import IdentifierKind
+from attrium.customers.models import Customer, CustomerWrite
+
+AttributeMap = dict[str, Any]
+
+
+class CustomerIn(InputModel):
+    id: str | None = Field(
+        default=None, description="external id; changeable when addressed by profile"
+    )
+    email: str | None = None
+    phone: str | None = Field(default=None, description="E.164, such as +19148440001")
+    anonymous_id: str | None = None
+    custom_identifiers: dict[str, str | None] | None = None
+    attributes: AttributeMap | None = Field(
+        default=None, description="merged in: new keys added, existing updated, null removes"
+    )
+    update_only: bool = Field(default=False, description="never create a customer")
+
+    def to_write(self) -> CustomerWrite:
+        """Only the identifiers the body names; null means remove."""
+        given = self.model_fields_set
+        kinds = {
+            IdentifierKind.ID: "id",
+            IdentifierKind.EMAIL: "email",
+            IdentifierKind.PHONE: "phone",
+            IdentifierKind.ANONYMOUS_ID: "anonymous_id",
+        }
+        return CustomerWrite(
+            identifiers={
+                kind: getattr(self, name) for kind, name in kinds.items() if name in given
+            },
+            custom_identifiers=dict(self.custom_identifiers or {}),
+            attributes=dict(self.attributes or {}),
+            update_only=self.update_only,
+        )
+
+
+class CustomerOut(BaseModel):
+    id: str | None
+    profile_id: str
+    email: str | None
+    phone: str | None
+    anonymous_id: str | None
+    custom_identifiers: dict[str, str]
+    attributes: AttributeMap
+    created_at: datetime
+    updated_at: datetime
+
+
+def customer_body(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "profile_id": customer.profile_id,
+        "email": customer.email,
+        "phone": customer.phone,
+        "anonymous_id": customer.anonymous_id,
+        "custom_identifiers": customer.custom_identifiers,
+        "attributes": customer.attributes,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class AttributesOut(BaseModel):
+    attributes: AttributeMap

@@ -1,0 +1,488 @@
+"""Customers: create, update, read, list and erase, with the identity rules.
+
+Which customer a write means:
+- the one holding the path's identifier, if any;
+- else (unless addressed by profile) the one holding an identifier of the body,
+  who is then given the path's identifier;
+- else a new customer, unless the write is update-only.
+
+An identifier that would end up on two customers, or that the request may not
+change, is left as it is; the rest of the write applies, and an
+`attribute_update_failure` lands in the activity of every customer involved.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.activity import service as activity
+from attrium.activity import store as activity_store
+from attrium.activity.service import ActivityEntry, ActivityType
+from attrium.attributes import service as catalog
+from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, limits_for
+from attrium.attributes.writes import prepare_values
+from attrium.auth.actor import Actor
+from attrium.core import sql
+from attrium.core.clock import utcnow
+from attrium.core.database import Database
+from attrium.core.errors import (
+    AttriumError,
+    FieldError,
+    IdentifierConflict,
+    LimitExceeded,
+    NotFound,
+)
+from attrium.core.ids import new_ulid
+from attrium.core.pagination import Page, cursor_string, encode_cursor
+from attrium.core.settings import Settings
+from attrium.customers import store
+from attrium.customers.identity import (
+    COLUMN_KINDS,
+    CustomerRef,
+    IdentifierKind,
+    check_custom_name,
+    normalise,
+)
+from attrium.customers.models import (
+    Customer,
+    CustomerWrite,
+    IdentifierConflictInfo,
+    WriteOutcome,
+)
+
+MAX_WRITE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierChange:
+    kind: IdentifierKind
+    value: str | None
+    name: str | None = None  # for custom identifiers
+    from_path: bool = False
+    via: str | None = None  # for a path identifier: the body identifier that found the customer
+
+    @property
+    def ref(self) -> CustomerRef:
+        assert self.value is not None
+        return CustomerRef(self.kind, self.value, self.name)
+
+    @property
+    def field(self) -> str:
+        return (
+            f"custom_identifiers.{self.name}"
+            if self.kind is IdentifierKind.CUSTOM
+            else self.kind.value
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """How a route family applies the rules: its limits and which identifiers stay fixed.
+
+    `locked_kinds` are identifiers that, once set, change only when the customer is
+    addressed by profile id; None means just the kind the path addresses by.
+    """
+
+    limits: AttributeLimits
+    max_identifier_bytes: int
+    locked_kinds: frozenset[IdentifierKind] | None = None
+
+
+async def upsert(
+    db: Database, actor: Actor, ref: CustomerRef, write: CustomerWrite, options: WriteOptions
+) -> WriteOutcome:
+    """Create or update the customer `ref` names; see the module's rules."""
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        try:
+            async with db.transaction() as connection:
+                return await _upsert(connection, actor, ref, write, options)
+        except IntegrityError as error:
+            # A concurrent write took an identifier between our check and our write;
+            # the next attempt sees it and applies the identity rules to it.
+            if not sql.is_unique_violation(error) or attempt == MAX_WRITE_ATTEMPTS:
+                conflict = IdentifierConflict(
+                    "an identifier in the request was taken by a concurrent write; retry"
+                )
+                await _record_rejection(db, actor, conflict, ref)
+                raise conflict from error
+        except AttriumError as error:
+            await _record_rejection(db, actor, error, ref)
+            raise
+    raise AssertionError("unreachable")
+
+
+async def _record_rejection(
+    db: Database, actor: Actor, error: AttriumError, ref: CustomerRef
+) -> None:
+    async with db.reader() as connection:
+        profile_id = await store.owner_of(connection, actor.workspace_id, ref)
+    await activity.record_rejection(db, actor, error, customer_ref=str(ref), profile_id=profile_id)
+
+
+async def _upsert(
+    connection: AsyncConnection,
+    actor: Actor,
+    ref: CustomerRef,
+    write: CustomerWrite,
+    options: WriteOptions,
+) -> WriteOutcome:
+    changes = _requested_changes(write, options.max_identifier_bytes)
+    patch = await prepare_values(
+        connection, actor, write.attributes, options.limits, CUSTOMER_NAMESPACE
+    )
+    owners = await _owners(connection, actor, changes)
+    target = await store.owner_of(connection, actor.workspace_id, ref)
+    if target is None:
+        if ref.kind is IdentifierKind.PROFILE:
+            raise NotFound(f"no customer with profile id {ref.value}")
+        target = next((owners[change] for change in changes if owners.get(change)), None)
+        if target is None:
+            if write.update_only:
+                raise NotFound(f"no customer {ref} (update only: nothing was created)")
+            return await _create(connection, actor, ref, changes, patch, options)
+        via = next(change for change in changes if owners.get(change) == target)
+        path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True, via=via.field)
+        changes = [path_change, *changes]
+        owners[path_change] = None
+    return await _update(connection, actor, ref, target, changes, owners, patch, options)
+
+
+def _requested_changes(write: CustomerWrite, max_bytes: int) -> list[IdentifierChange]:
+    changes = []
+    for kind in COLUMN_KINDS:
+        if kind in write.identifiers:
+            value = write.identifiers[kind]
+            normalised = None if value is None else normalise(kind, value, kind.value, max_bytes)
+            changes.append(IdentifierChange(kind, normalised))
+    for name, value in write.custom_identifiers.items():
+        field = f"custom_identifiers.{name}"
+        check_custom_name(name, field)
+        normalised = (
+            None if value is None else normalise(IdentifierKind.CUSTOM, value, field, max_bytes)
+        )
+        changes.append(IdentifierChange(IdentifierKind.CUSTOM, normalised, name))
+    return changes
+
+
+async def _owners(
+    connection: AsyncConnection, actor: Actor, changes: list[IdentifierChange]
+) -> dict[IdentifierChange, str | None]:
+    return {
+        change: await store.owner_of(connection, actor.workspace_id, change.ref)
+        for change in changes
+        if change.value is not None
+    }
+
+
+async def _create(
+    connection: AsyncConnection,
+    actor: Actor,
+    ref: CustomerRef,
+    changes: list[IdentifierChange],
+    patch: dict[str, Any],
+    options: WriteOptions,
+) -> WriteOutcome:
+    path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True)
+    identifiers: dict[tuple[IdentifierKind, str | None], IdentifierChange] = {
+        (path_change.kind, path_change.name): path_change
+    }
+    conflicts = []
+    for change in changes:
+        key = (change.kind, change.name)
+        if key in identifiers and identifiers[key].value != change.value:
+            conflicts.append(IdentifierConflictInfo(change.field, _PATH_DIFFERS))
+        elif change.value is not None:
+            identifiers[key] = change
+    attributes = {name: value for name, value in patch.items() if value is not None}
+    _check_per_customer(attributes, options.limits)
+    profile_id = new_ulid()
+    now = utcnow()
+    row: dict[str, Any] = {
+        "workspace_id": actor.workspace_id,
+        "profile_id": profile_id,
+        "attributes": attributes,
+        "created_at": now,
+        "updated_at": now,
+    }
+    for (kind, _name), change in identifiers.items():
+        if kind is not IdentifierKind.CUSTOM:
+            row[store.COLUMN_OF_KIND[kind].name] = change.value
+    await store.insert(connection, row)
+    for (kind, name), change in identifiers.items():
+        if kind is IdentifierKind.CUSTOM and name is not None:
+            await store.set_custom_identifier(
+                connection, actor.workspace_id, profile_id, name, change.value
+            )
+    entries = [
+        ActivityEntry(
+            ActivityType.CUSTOMER_CREATED,
+            profile_id=profile_id,
+            details={
+                "identifiers": {change.field: change.value for change in identifiers.values()}
+            },
+        ),
+        *_attribute_entries(profile_id, {}, attributes),
+        *_conflict_entries(profile_id, conflicts),
+    ]
+    await activity.record(connection, actor, entries)
+    customer = await read_customer(connection, actor, profile_id)
+    return WriteOutcome(customer, created=True, changed=True, conflicts=conflicts)
+
+
+_PATH_DIFFERS = "the body gives a different value for the identifier the path addresses by"
+
+
+async def _update(
+    connection: AsyncConnection,
+    actor: Actor,
+    ref: CustomerRef,
+    profile_id: str,
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    patch: dict[str, Any],
+    options: WriteOptions,
+) -> WriteOutcome:
+    row = await store.read(connection, actor.workspace_id, profile_id, lock=True)
+    if row is None:
+        raise NotFound(f"customer {ref} was deleted while this request ran")
+    current_custom = (
+        await store.custom_identifiers_of(connection, actor.workspace_id, [profile_id])
+    )[profile_id]
+    accepted, conflicts = _plan_identifiers(
+        ref, row, current_custom, changes, owners, profile_id, options
+    )
+    old_attributes: dict[str, Any] = row["attributes"]
+    attribute_patch = _effective_patch(old_attributes, patch)
+    if attribute_patch:
+        _check_per_customer(_merged(old_attributes, attribute_patch), options.limits)
+    columns: dict[IdentifierKind, str | None] = {
+        c.kind: c.value for c in accepted if c.kind is not IdentifierKind.CUSTOM
+    }
+    if columns or attribute_patch or any(c.kind is IdentifierKind.CUSTOM for c in accepted):
+        await store.update_customer(
+            connection, actor.workspace_id, profile_id, columns, attribute_patch, utcnow()
+        )
+    for change in accepted:
+        if change.kind is IdentifierKind.CUSTOM and change.name is not None:
+            await store.set_custom_identifier(
+                connection, actor.workspace_id, profile_id, change.name, change.value
+            )
+    entries = [
+        *_identifier_entries(profile_id, row, current_custom, accepted),
+        *_attribute_entries(profile_id, old_attributes, attribute_patch),
+        *_conflict_entries(profile_id, conflicts),
+    ]
+    await activity.record(connection, actor, entries)
+    customer = await read_customer(connection, actor, profile_id)
+    changed = bool(accepted or attribute_patch)
+    return WriteOutcome(customer, created=False, changed=changed, conflicts=conflicts)
+
+
+def _plan_identifiers(
+    ref: CustomerRef,
+    row: Mapping[str, Any],
+    current_custom: Mapping[str, str],
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    profile_id: str,
+    options: WriteOptions,
+) -> tuple[list[IdentifierChange], list[IdentifierConflictInfo]]:
+    by_profile = ref.kind is IdentifierKind.PROFILE
+    locked = options.locked_kinds if options.locked_kinds is not None else frozenset({ref.kind})
+    accepted: list[IdentifierChange] = []
+    conflicts: list[IdentifierConflictInfo] = []
+    for change in changes:
+        current = _current_value(row, current_custom, change)
+        if change.value == current:
+            continue
+        owner = owners.get(change)
+        reason = None
+        if owner is not None and owner != profile_id:
+            reason = f"{change.field} belongs to another customer"
+        elif change.from_path and current is not None:
+            reason = (
+                f"{change.via} belongs to a customer whose {change.field} differs from the path's"
+            )
+            conflicts.append(IdentifierConflictInfo(change.via or change.field, reason))
+            continue
+        elif not by_profile and _addresses(ref, change):
+            reason = _PATH_DIFFERS
+        elif not by_profile and current is not None and change.kind in locked:
+            reason = (
+                f"{change.field} is already set; address the customer by profile id to change it"
+            )
+        if reason:
+            conflicts.append(
+                IdentifierConflictInfo(change.field, reason, owner if owner != profile_id else None)
+            )
+        else:
+            accepted.append(change)
+    return accepted, conflicts
+
+
+def _addresses(ref: CustomerRef, change: IdentifierChange) -> bool:
+    return not change.from_path and ref.kind is change.kind and ref.name == change.name
+
+
+def _current_value(
+    row: Mapping[str, Any], current_custom: Mapping[str, str], change: IdentifierChange
+) -> str | None:
+    if change.kind is IdentifierKind.CUSTOM:
+        return current_custom.get(change.name or "")
+    value: str | None = row[store.COLUMN_OF_KIND[change.kind].name]
+    return value
+
+
+def _same(left: Any, right: Any) -> bool:
+    return type(left) is type(right) and left == right
+
+
+def _effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of `patch` that changes something (repeating a write changes nothing)."""
+    return {
+        name: value
+        for name, value in patch.items()
+        if (value is None and name in old)
+        or (value is not None and not _same(old.get(name), value))
+    }
+
+
+def _merged(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(old)
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _check_per_customer(attributes: Mapping[str, Any], limits: AttributeLimits) -> None:
+    if limits.max_per_customer is not None and len(attributes) > limits.max_per_customer:
+        raise LimitExceeded(
+            f"a customer may hold at most {limits.max_per_customer} attributes; "
+            f"this write would leave {len(attributes)}",
+            [FieldError("attributes", "limit.per_customer", "remove attributes first")],
+        )
+
+
+def _attribute_entries(
+    profile_id: str, old: Mapping[str, Any], patch: Mapping[str, Any]
+) -> list[ActivityEntry]:
+    return [
+        ActivityEntry(
+            ActivityType.ATTRIBUTE_CHANGED,
+            profile_id=profile_id,
+            attribute=name,
+            old_value=old.get(name),
+            new_value=value,
+        )
+        for name, value in patch.items()
+    ]
+
+
+def _identifier_entries(
+    profile_id: str,
+    row: Mapping[str, Any],
+    current_custom: Mapping[str, str],
+    accepted: list[IdentifierChange],
+) -> list[ActivityEntry]:
+    return [
+        ActivityEntry(
+            ActivityType.IDENTIFIER_CHANGED,
+            profile_id=profile_id,
+            old_value=_current_value(row, current_custom, change),
+            new_value=change.value,
+            details={"identifier": change.field},
+        )
+        for change in accepted
+    ]
+
+
+def _conflict_entries(
+    profile_id: str, conflicts: list[IdentifierConflictInfo]
+) -> list[ActivityEntry]:
+    entries: list[ActivityEntry] = []
+    for conflict in conflicts:
+        involved = [profile_id] + ([conflict.other_profile_id] if conflict.other_profile_id else [])
+        entries.extend(
+            ActivityEntry(
+                ActivityType.ATTRIBUTE_UPDATE_FAILURE,
+                profile_id=customer,
+                reason=conflict.reason,
+                details={"identifier": conflict.field, "profile_ids": involved},
+            )
+            for customer in involved
+        )
+    return entries
+
+
+async def read_customer(connection: AsyncConnection, actor: Actor, profile_id: str) -> Customer:
+    row = await store.read(connection, actor.workspace_id, profile_id)
+    if row is None:
+        raise NotFound(f"no customer with profile id {profile_id}")
+    custom = await store.custom_identifiers_of(connection, actor.workspace_id, [profile_id])
+    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    return Customer.from_row(row, custom[profile_id], defaults)
+
+
+async def _resolve(connection: AsyncConnection, actor: Actor, ref: CustomerRef) -> str:
+    profile_id = await store.owner_of(connection, actor.workspace_id, ref)
+    if profile_id is None:
+        raise NotFound(f"no customer {ref}")
+    return profile_id
+
+
+async def get(db: Database, actor: Actor, ref: CustomerRef) -> Customer:
+    async with db.reader() as connection:
+        return await read_customer(connection, actor, await _resolve(connection, actor, ref))
+
+
+async def find(db: Database, actor: Actor, ref: CustomerRef) -> Customer | None:
+    try:
+        return await get(db, actor, ref)
+    except NotFound:
+        return None
+
+
+async def list_customers(
+    db: Database, actor: Actor, cursor: str | None, limit: int
+) -> Page[Customer]:
+    after = cursor_string(cursor)
+    async with db.reader() as connection:
+        rows = await store.page(connection, actor.workspace_id, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        profile_ids = [row["profile_id"] for row in rows]
+        custom = await store.custom_identifiers_of(connection, actor.workspace_id, profile_ids)
+        defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    items = [Customer.from_row(row, custom[row["profile_id"]], defaults) for row in rows]
+    next_cursor = encode_cursor(profile_ids[-1]) if more and profile_ids else None
+    return Page(items, next_cursor)
+
+
+async def delete(db: Database, actor: Actor, ref: CustomerRef) -> None:
+    """Erase a customer: profile, identifiers, and the personal data in its activity."""
+    async with db.transaction() as connection:
+        profile_id = await _resolve(connection, actor, ref)
+        await store.read(connection, actor.workspace_id, profile_id, lock=True)
+        await store.delete_customer(connection, actor.workspace_id, profile_id)
+        erased = await activity_store.erase_customer(connection, actor.workspace_id, profile_id)
+        await activity.record(
+            connection,
+            actor,
+            [
+                ActivityEntry(
+                    ActivityType.CUSTOMER_DELETED, details={"erased_activity_entries": erased}
+                )
+            ],
+        )
+
+
+def native_options(actor: Actor, settings: Settings) -> WriteOptions:
+    return WriteOptions(
+        limits=limits_for(actor, settings), max_identifier_bytes=settings.max_identifier_bytes
+    )

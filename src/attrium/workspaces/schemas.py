@@ -1,0 +1,18 @@
+"""Wire models for the workspace and its settings."""
+
+from pydantic import BaseModel, Field
+
+from attrium.core.schemas import InputModel
+
+
+class WorkspaceSettingsIn(InputModel):
+    max_attributes: int | None = Field(default=None, ge=1, le=100_000)
+    max_string_bytes: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_attributes_per_request: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class WorkspaceOut(BaseModel):
+    id: str
+    name: str
+    settings: dict[str, int] = Field(description="effective values, server defaults included")
+    overrides: dict[str, int] = Field(description="values set for this workspace")

@@ -1,0 +1,68 @@
+"""SQL for workspaces."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Table, Text, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.core.database import metadata
+from attrium.core.types import UtcDateTime, json_document
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("workspace_id", Text, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("settings", json_document(), nullable=False),
+    Column("hash_key", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+async def insert_workspace(
+    connection: AsyncConnection, workspace_id: str, name: str, hash_key: str, now: datetime
+) -> None:
+    await connection.execute(
+        insert(workspaces).values(
+            workspace_id=workspace_id, name=name, settings={}, hash_key=hash_key, created_at=now
+        )
+    )
+
+
+async def find_by_name(connection: AsyncConnection, name: str) -> dict[str, Any] | None:
+    row = (await connection.execute(select(workspaces).where(workspaces.c.name == name))).first()
+    return dict(row._mapping) if row else None
+
+
+async def find_by_id(connection: AsyncConnection, workspace_id: str) -> dict[str, Any] | None:
+    query = select(workspaces).where(workspaces.c.workspace_id == workspace_id)
+    row = (await connection.execute(query)).first()
+    return dict(row._mapping) if row else None
+
+
+async def lock(connection: AsyncConnection, workspace_id: str) -> None:
+    """Serialise the writers of one workspace (PostgreSQL; SQLite has one writer anyway)."""
+    query = select(workspaces.c.workspace_id).where(workspaces.c.workspace_id == workspace_id)
+    await connection.execute(query.with_for_update())
+
+
+async def count(connection: AsyncConnection) -> int:
+    return int(
+        (await connection.execute(select(func.count()).select_from(workspaces))).scalar_one()
+    )
+
+
+async def list_all(connection: AsyncConnection) -> list[dict[str, Any]]:
+    rows = await connection.execute(select(workspaces).order_by(workspaces.c.created_at))
+    return [dict(row._mapping) for row in rows]
+
+
+async def update_settings(
+    connection: AsyncConnection, workspace_id: str, settings: dict[str, Any]
+) -> None:
+    await connection.execute(
+        workspaces.update()
+        .where(workspaces.c.workspace_id == workspace_id)
+        .values(settings=settings)
+    )

@@ -1,0 +1,74 @@
+"""Every change and every rejected write lands in the activity log."""
+
+import httpx
+
+from tests.support.workspaces import TestWorkspace
+
+
+def entries(api: httpx.Client, customer: str) -> list[dict[str, object]]:
+    answer = api.get(f"/v1/customers/{customer}/activity")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, object]] = answer.json()["items"]
+    return items
+
+
+def test_changes_carry_old_and_new_values_key_and_source(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    api.put("/v1/customers/c1", json={"attributes": {"age": 24}})
+    api.patch("/v1/customers/c1/attributes", json={"age": 25, "plan": "pro"})
+    api.patch("/v1/customers/c1/attributes", json={"plan": None})
+    changes = [entry for entry in entries(api, "c1") if entry["type"] == "attribute_changed"]
+    assert [(e["attribute"], e["old_value"], e["new_value"]) for e in changes] == [
+        ("plan", "pro", None),
+        ("plan", None, "pro"),
+        ("age", 24, 25),
+        ("age", None, 24),
+    ]
+    assert all(e["key_id"] == workspace.actor.key_id and e["source"] == "api" for e in changes)
+    assert entries(api, "c1")[-1]["type"] == "customer_created"
+
+
+def test_rejected_writes_are_recorded_with_the_reason(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={"attributes": {"age": 24}})
+    api.patch("/v1/customers/c1/attributes", json={"age": "old"})
+    rejected = [entry for entry in entries(api, "c1") if entry["type"] == "write_rejected"]
+    assert len(rejected) == 1
+    assert "type number" in str(rejected[0]["reason"])
+
+
+def test_history_pages_newest_first(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={})
+    for number in range(5):
+        api.patch("/v1/customers/c1/attributes", json={"n": number})
+    first = api.get("/v1/customers/c1/activity", params={"limit": 3}).json()
+    second = api.get(
+        "/v1/customers/c1/activity", params={"limit": 3, "cursor": first["next_cursor"]}
+    ).json()
+    values = [e["new_value"] for e in first["items"] + second["items"] if e["attribute"] == "n"]
+    assert values == [4, 3, 2, 1, 0]
+    assert second["next_cursor"] is None
+
+
+def test_deleting_a_customer_erases_its_history(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    from attrium.activity.store import activity
+
+    profile_id = api.put(
+        "/v1/customers/c1", json={"email": "a@b.co", "attributes": {"a": 1}}
+    ).json()["profile_id"]
+    api.delete("/v1/customers/c1")
+
+    async def remaining() -> list[dict[str, object]]:
+        async with workspace.backend.db.reader() as connection:
+            rows = await connection.execute(
+                activity.select().where(activity.c.workspace_id == workspace.workspace.workspace_id)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    rows = workspace.backend.run(remaining())
+    assert not [row for row in rows if row["profile_id"] == profile_id]
+    deleted = [row for row in rows if row["type"] == "customer_deleted"]
+    assert deleted[0]["details"] == {"erased_activity_entries": 2}
+    assert "a@b.co" not in str(rows)

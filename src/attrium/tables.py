@@ -5,6 +5,8 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.segments.store import segments
+from attrium.templates.store import templates
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -14,5 +16,7 @@ __all__ = [
     "customer_identifiers",
     "customers",
     "metadata",
+    "segments",
+    "templates",
     "workspaces",
 ]

@@ -5,6 +5,7 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.identity.store import suppressions
 from attrium.segments.store import segments
 from attrium.templates.store import templates
 from attrium.workspaces.store import workspaces
@@ -17,6 +18,7 @@ __all__ = [
     "customers",
     "metadata",
     "segments",
+    "suppressions",
     "templates",
     "workspaces",
 ]

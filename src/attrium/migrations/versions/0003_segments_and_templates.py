@@ -5,7 +5,7 @@ Saved segments and Liquid templates, and on PostgreSQL a GIN index on
 presence (`@>`, `?`).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from attrium.core.types import JsonDocument, UtcDateTime
 
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,8 +16,8 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
-from attrium.identity.api import router as identity_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
+from attrium.identity.api import router as identity_router
 from attrium.workspaces.api import router as workspace_router
 
 

@@ -56,9 +56,14 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
         settle(backend, database_url)
         say(f"{backend}: upserts through Attrium ({config.duration}s)")
         found["upserts"] = upserts.attrium_upserts(config, server)
-        settle(backend, database_url)
-        say(f"{backend}: upsert ceiling ({config.duration}s)")
-        found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
+    finally:
+        server.stop()
+    # The ceiling runs alone: the server's connections and CPU are given back first.
+    settle(backend, database_url)
+    say(f"{backend}: upsert ceiling ({config.duration}s)")
+    found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
+    server.start()
+    try:
         _bulk(config, backend, server, database_url, folder, found)
     finally:
         server.stop()

@@ -5,6 +5,7 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -13,6 +14,9 @@ __all__ = [
     "attribute_definitions",
     "customer_identifiers",
     "customers",
+    "import_chunks",
+    "import_errors",
+    "import_jobs",
     "metadata",
     "workspaces",
 ]

@@ -16,6 +16,7 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
 from attrium.workspaces.api import router as workspace_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
     for router in routers:
         app.include_router(router)
+    app.include_router(identity_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

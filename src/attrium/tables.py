@@ -5,6 +5,7 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.workspaces.store import workspaces
 
@@ -18,5 +19,6 @@ __all__ = [
     "import_errors",
     "import_jobs",
     "metadata",
+    "suppressions",
     "workspaces",
 ]

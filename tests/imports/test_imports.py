@@ -91,3 +91,15 @@ def test_unknown_job_and_bad_format(api: httpx.Client) -> None:
 def test_upload_needs_write_scope(workspace: TestWorkspace) -> None:
     with workspace.client(workspace.key(["attributes:read"])) as reader:
         assert_problem(reader.post("/v1/imports", content=b"{}\n"), 403)
+
+
+def test_suppressed_identifiers_are_refused_without_echoing_them(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={"email": "ada@example.com"})
+    assert api.post("/v1/customers/c1/suppress").status_code == 200
+    rows = [{"id": "c9", "email": "ada@example.com"}, {"id": "c1"}, {"id": "c2"}]
+    job = import_rows(api, ndjson(rows))
+    assert (job["applied"], job["rejected"]) == (1, 2), job
+    errors = rejected(api, job["id"])
+    assert [(e["line"], e["customer"]) for e in errors] == [(1, None), (2, None)]
+    assert "ada@example.com" not in str(errors)
+    assert_problem(api.get("/v1/customers/c9"), 404)

@@ -19,7 +19,7 @@ from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.attributes.writes import prepare_many
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
-from attrium.core.errors import AttriumError, NotFound
+from attrium.core.errors import AttriumError, IdentifierSuppressed, NotFound
 from attrium.customers import store
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite, IdentifierConflictInfo
@@ -33,6 +33,7 @@ from attrium.customers.service import (
     plan_update,
     requested_changes,
 )
+from attrium.identity.suppressions import suppression_errors
 
 IdentifierKey = tuple[IdentifierKind, str | None, str]
 
@@ -82,7 +83,10 @@ async def upsert_batch(
         pending = await _apply_round(connection, actor, pending, options, outcomes)
     for index, outcome in enumerate(outcomes):
         if outcome is not None and outcome.error is not None:
-            entry = activity.rejection_entry(outcome.error, str(writes[index].ref))
+            # A suppressed identifier's value must not come back through the log.
+            suppressed = isinstance(outcome.error, IdentifierSuppressed)
+            ref = None if suppressed else str(writes[index].ref)
+            entry = activity.rejection_entry(outcome.error, ref)
             rejections.append(entry)
     await activity.record(connection, actor, rejections)
     return [outcome or BatchOutcome() for outcome in outcomes]
@@ -101,6 +105,19 @@ async def _prepare(
             checked.append((index, requested_changes(item.write, options.max_identifier_bytes)))
         except AttriumError as error:
             outcomes[index] = BatchOutcome(error=error)
+    suppressed = await suppression_errors(
+        connection,
+        actor,
+        [
+            [("customer_id", writes[index].ref)]
+            + [(c.field, c.ref) for c in changes if c.value is not None]
+            for index, changes in checked
+        ],
+    )
+    for (index, _), refusal in zip(checked, suppressed, strict=True):
+        if refusal is not None:
+            outcomes[index] = BatchOutcome(error=refusal)
+    checked = [(index, changes) for index, changes in checked if outcomes[index] is None]
     patches = await prepare_many(
         connection,
         actor,

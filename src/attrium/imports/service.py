@@ -22,6 +22,7 @@ from attrium.core.errors import (
     AttriumError,
     FieldError,
     IdentifierConflict,
+    IdentifierSuppressed,
     NotFound,
     ValidationFailed,
 )
@@ -413,8 +414,10 @@ async def _record(
         progress.rows_read += 1
         if outcome.error is not None:
             progress.rejected += 1
+            # A suppressed identifier's value must not come back through the report.
+            shown = None if isinstance(outcome.error, IdentifierSuppressed) else parsed
             error_rows.append(
-                _error_row(job, line, parsed, outcome.error.detail, outcome.error.errors, False)
+                _error_row(job, line, shown, outcome.error.detail, outcome.error.errors, False)
             )
             continue
         progress.applied += 1
@@ -450,7 +453,7 @@ async def _record(
 def _error_row(
     job: dict[str, Any],
     line: int,
-    parsed: BatchWrite | AttriumError,
+    parsed: BatchWrite | AttriumError | None,
     reason: str,
     errors: Any,
     applied: bool,

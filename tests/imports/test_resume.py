@@ -20,7 +20,7 @@ LEASE = timedelta(seconds=0.5)
 @pytest.fixture(params=BACKEND_NAMES)
 def idle_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveBackend]:
     """A server that queues imports but runs none: the test plays the runners."""
-    live = start_backend(request.param, tmp_path, import_runner=False)
+    live = start_backend(request.param, tmp_path, import_runner=False, database_pool_size=4)
     yield live
     live.stop()
 

@@ -16,9 +16,11 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
+from attrium.segments.api import router as segments_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in routers:
         app.include_router(router)
     app.include_router(identity_router)
+    app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -7,6 +7,8 @@ from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
+from attrium.segments.store import segments
+from attrium.templates.store import templates
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -19,6 +21,8 @@ __all__ = [
     "import_errors",
     "import_jobs",
     "metadata",
+    "segments",
     "suppressions",
+    "templates",
     "workspaces",
 ]

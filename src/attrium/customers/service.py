@@ -28,6 +28,7 @@ from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
+    AlreadyExists,
     AttriumError,
     FieldError,
     IdentifierConflict,
@@ -182,6 +183,19 @@ def choose_target(
     path_owner: str | None,
 ) -> tuple[str | None, list[IdentifierChange]]:
     """The customer a write means (None: a new one) and the identifier changes to apply."""
+    target, changes = _target(ref, write, changes, owners, path_owner)
+    if target is not None and write.create_only:
+        raise AlreadyExists(f"customer {ref} already exists", extra={"profile_id": target})
+    return target, changes
+
+
+def _target(
+    ref: CustomerRef,
+    write: CustomerWrite,
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    path_owner: str | None,
+) -> tuple[str | None, list[IdentifierChange]]:
     if path_owner is not None:
         return path_owner, changes
     if ref.kind is IdentifierKind.PROFILE:

@@ -1,7 +1,7 @@
 """import jobs: the job, its uploaded chunks, its rejected rows
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from attrium.core.types import JsonDocument, UtcDateTime
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

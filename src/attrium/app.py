@@ -21,6 +21,7 @@ from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
 from attrium.segments.api import router as segments_router
+from attrium.templates.api import router as templates_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
+    app.include_router(templates_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

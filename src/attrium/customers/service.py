@@ -89,6 +89,7 @@ class WriteOptions:
     limits: AttributeLimits
     max_identifier_bytes: int
     locked_kinds: frozenset[IdentifierKind] | None = None
+    attributes_field: str = "attributes"  # where a dialect's body holds the attributes
 
 
 async def upsert(
@@ -131,7 +132,12 @@ async def _upsert(
 ) -> WriteOutcome:
     changes = _requested_changes(write, options.max_identifier_bytes)
     patch = await prepare_values(
-        connection, actor, write.attributes, options.limits, CUSTOMER_NAMESPACE
+        connection,
+        actor,
+        write.attributes,
+        options.limits,
+        CUSTOMER_NAMESPACE,
+        options.attributes_field,
     )
     owners = await _owners(connection, actor, changes)
     target = await store.owner_of(connection, actor.workspace_id, ref)

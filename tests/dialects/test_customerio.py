@@ -221,3 +221,25 @@ def test_delete_removes_a_person_and_deleting_nobody_is_fine(
     assert_ok(put(track, "c2", email="c2@example.com"))
     assert_ok(track.delete("/customers/C2@example.com"))
     assert person(api, "c2") is None
+
+
+def test_suppress_deletes_and_blocks_recreation_until_unsuppressed(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "c1", email="c1@example.com", plan="a"))
+    assert_ok(track.post("/customers/c1/suppress"))
+    assert person(api, "c1") is None
+    assert_ok(put(track, "c1", plan="b"))
+    assert_ok(put(track, "other", email="C1@example.com"))
+    assert person(api, "c1") is None
+    assert person(api, "other") is None
+    assert_ok(track.post("/customers/c1@example.com/unsuppress"))
+    assert_ok(put(track, "c1", plan="c"))
+    found = person(api, "c1")
+    assert found is not None
+    assert found["attributes"] == {"plan": "c"}
+
+
+def test_unsuppressing_nobody_is_fine_and_an_unknown_cio_id_is_404(track: httpx.Client) -> None:
+    assert_ok(track.post("/customers/nobody/unsuppress"))
+    assert_error(track.post("/customers/cio_01HZZZZZZZZZZZZZZZZZZZZZZZ/suppress"), 404)

@@ -80,3 +80,13 @@ def test_wrong_credentials_are_refused(
     )
     with client, pytest.raises(CustomerIOException, match="401"):
         client.identify(id="5", plan="a")
+
+
+def test_suppress_and_unsuppress(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="a")
+    cio.suppress(customer_id="5")
+    cio.identify(id="5", plan="b")
+    assert api.get("/v1/customers/5").status_code == 404
+    cio.unsuppress(customer_id="5")
+    cio.identify(id="5", plan="c")
+    assert api.get("/v1/customers/5").json()["attributes"] == {"plan": "c"}

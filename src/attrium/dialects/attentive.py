@@ -118,7 +118,8 @@ def _status_of(error: AttriumError) -> int:
         (MalformedRequest, 400),
         (ValidationFailed, 400),
     ]
-    return next((status for kind, status in statuses if isinstance(error, kind)), 500)
+    fallback = 400 if error.status < 500 else 500  # no bad input is ever a 500
+    return next((status for kind, status in statuses if isinstance(error, kind)), fallback)
 
 
 def render_error(error: AttriumError) -> Response:

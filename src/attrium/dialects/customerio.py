@@ -20,6 +20,7 @@ from attrium.core.errors import (
     AttriumError,
     FieldError,
     Forbidden,
+    IdentifierSuppressed,
     MalformedRequest,
     NotFound,
     PayloadTooLarge,
@@ -39,6 +40,7 @@ from attrium.dialects.common import (
     first_message,
     vendor_setting,
 )
+from attrium.identity import service as identity
 
 SOURCE = "customerio"
 CIO_ID_PREFIX = "cio_"
@@ -67,7 +69,8 @@ def _status_of(error: AttriumError) -> int:
         (MalformedRequest, 400),
         (ValidationFailed, 400),
     ]
-    return next((status for kind, status in statuses if isinstance(error, kind)), 500)
+    fallback = 400 if error.status < 500 else 500  # no bad input is ever a 500
+    return next((status for kind, status in statuses if isinstance(error, kind)), fallback)
 
 
 def render_error(error: AttriumError) -> Response:
@@ -125,9 +128,9 @@ async def identify(
         max_identifier_bytes=MAX_IDENTIFIER_BYTES,
         locked_kinds=LOCKED_IDENTIFIERS,
     )
-    # `_update` for nobody, or an unknown cio_id: Customer.io drops the request and
-    # logs the failure; the service has recorded it in the activity log.
-    with contextlib.suppress(NotFound):
+    # `_update` for nobody, an unknown cio_id, or a suppressed person: Customer.io
+    # drops the request and logs it; the service has recorded it in the activity log.
+    with contextlib.suppress(NotFound, IdentifierSuppressed):
         await service.upsert(db, actor, person.ref, person.write, options)
     return JsonResponse(OK)
 
@@ -137,6 +140,21 @@ async def delete(identifier: str, db: DatabaseDep, actor: TrackActor) -> Respons
     """Delete a person; deleting nobody is not an error."""
     with contextlib.suppress(NotFound):
         await service.delete(db, actor, _ref(identifier, "identifier"))
+    return JsonResponse(OK)
+
+
+@router.post("/customers/{identifier}/suppress")
+async def suppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Response:
+    """Delete a person and refuse their identifiers from now on."""
+    await identity.suppress(db, actor, _ref(identifier, "identifier"))
+    return JsonResponse(OK)
+
+
+@router.post("/customers/{identifier}/unsuppress")
+async def unsuppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Response:
+    """Allow a suppressed person's identifiers again; unsuppressing nobody is not an error."""
+    with contextlib.suppress(NotFound):
+        await identity.unsuppress(db, actor, _ref(identifier, "identifier"))
     return JsonResponse(OK)
 
 

@@ -18,7 +18,9 @@ from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
 from attrium.dialects.customerio import router as customerio_router
+from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
+from attrium.segments.api import router as segments_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(attentive_router)
     app.include_router(customerio_router)
     app.include_router(identity_router)
+    app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -15,10 +15,12 @@ from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from attrium.auth import service as keys
 from attrium.auth.actor import Actor
 from attrium.auth.api import requires
 from attrium.auth.scopes import Scope
-from attrium.core.errors import AttriumError
+from attrium.core.deps import DatabaseDep
+from attrium.core.errors import AttriumError, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
 
@@ -80,3 +82,17 @@ def first_message(error: AttriumError) -> str:
     if len(error.errors) == 1 and not error.detail.startswith(error.errors[0].field):
         return f"{error.errors[0].field}: {error.detail}"
     return error.detail
+
+
+def header_key_actor(header: str, source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`)."""
+
+    async def dialect_actor(request: Request, db: DatabaseDep) -> Actor:
+        token = request.headers.get(header, "").strip()
+        if not token:
+            raise Unauthenticated(f"send an API key in the {header} header")
+        actor = (await keys.authenticate(db, token)).with_source(source)
+        actor.require(scope)
+        return actor
+
+    return dialect_actor

@@ -249,6 +249,9 @@ class _Parser:
         return self.typed(definition, given, field)
 
     def typed(self, definition: Definition, given: Any, field: str) -> Any:
+        if given == "":
+            self.fail(field, "value.empty", "empty strings are never attribute values")
+            return _INVALID
         try:
             return canonical_value(field, given, definition.spec, definition.name)
         except InvalidValue as invalid:

@@ -17,6 +17,7 @@ from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
+from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
 from attrium.workspaces.api import router as workspace_router
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     app.include_router(identity_router)
     app.include_router(invisible_collector_router)
+    app.include_router(optimove_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

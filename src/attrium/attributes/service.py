@@ -256,6 +256,14 @@ async def catalog(db: Database, actor: Actor) -> list[CatalogEntry]:
         return [await _entry(connection, actor, definition) for definition in definitions]
 
 
+async def definitions(db: Database, actor: Actor) -> dict[str, Definition]:
+    """Every customer attribute definition by name, without the usage figures."""
+    async with db.reader() as connection:
+        return {
+            definition.name: definition for definition in await list_definitions(connection, actor)
+        }
+
+
 async def catalog_entry(db: Database, actor: Actor, name: str) -> CatalogEntry:
     async with db.reader() as connection:
         return await _entry(connection, actor, await get(connection, actor, name))

@@ -19,6 +19,7 @@ from attrium.customers.api import router as customers_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
+from attrium.segments.api import router as segments_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     app.include_router(identity_router)
     app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
     app.include_router(optimove_router)
 
     @app.get("/healthz", tags=["health"])

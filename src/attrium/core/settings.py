@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
+    ui_session_hours: float = Field(
+        default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
+    )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
 
 

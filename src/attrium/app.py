@@ -16,7 +16,9 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
+from attrium.segments.api import router as segments_router
 from attrium.ui import api as ui
 from attrium.workspaces.api import router as workspace_router
 
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (customers_router, attributes_router, keys_router, workspace_router):
         app.include_router(router)
     app.include_router(identity_router)
+    app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
     ui.install(app)
 
     @app.get("/healthz", tags=["health"])

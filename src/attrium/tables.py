@@ -6,6 +6,8 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.segments.store import segments
+from attrium.templates.store import templates
 from attrium.ui.store import ui_sessions
 from attrium.workspaces.store import workspaces
 
@@ -16,7 +18,9 @@ __all__ = [
     "customer_identifiers",
     "customers",
     "metadata",
+    "segments",
     "suppressions",
+    "templates",
     "ui_sessions",
     "workspaces",
 ]

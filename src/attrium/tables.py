@@ -6,6 +6,7 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.segments.store import segments
 from attrium.templates.store import templates
 from attrium.ui.store import ui_sessions
@@ -17,6 +18,9 @@ __all__ = [
     "attribute_definitions",
     "customer_identifiers",
     "customers",
+    "import_chunks",
+    "import_errors",
+    "import_jobs",
     "metadata",
     "segments",
     "suppressions",

@@ -1,7 +1,7 @@
 """ui sessions
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 
 """
 
@@ -14,7 +14,7 @@ from attrium.core.types import UtcDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -156,7 +156,7 @@ async def update_customer_attributes(
     body: UpdateAttributesRequest, db: DatabaseDep, settings: SettingsDep, actor: Writer
 ) -> Response:
     """Overwrite values of existing customers; refused values are listed, the rest applies."""
-    writer = ValueWriter(db, actor, settings, await catalog.definitions(db, actor))
+    writer = ValueWriter(db, actor, settings, await catalog.definitions_by_name(db, actor))
     for entry in body.CustomerNewAttributesValuesList:
         await writer.write(str(entry.CustomerID), entry.Attributes, create=False)
     return JsonResponse(writer.outcome())
@@ -167,7 +167,7 @@ async def upsert_customer(
     body: UpsertCustomerRequest, db: DatabaseDep, settings: SettingsDep, actor: Writer
 ) -> Response:
     """Create the customer if it is new, then write its values as UpdateCustomerAttributes."""
-    writer = ValueWriter(db, actor, settings, await catalog.definitions(db, actor))
+    writer = ValueWriter(db, actor, settings, await catalog.definitions_by_name(db, actor))
     await writer.write(str(body.CustomerId), body.Attributes or [], create=True)
     return JsonResponse(writer.outcome())
 

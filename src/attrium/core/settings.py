@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_attributes_per_request: int = Field(
         default=1000, ge=1, description="attributes one request may write"
     )
+    optimove_max_attributes: int = Field(
+        default=40, ge=1, description="attributes the Optimove dialect may create (per workspace)"
+    )
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
@@ -51,6 +54,9 @@ class Settings(BaseSettings):
     )
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"
+    )
+    ui_session_hours: float = Field(
+        default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
 

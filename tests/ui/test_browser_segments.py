@@ -9,11 +9,16 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import Screenshots
 
+# htmx marks elements while it requests, swaps and settles; new inputs listen after that.
+IN_FLIGHT = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+LIVE_TIMEOUT_MS = 15_000
+
 
 def rebuild(page: Page, action: Callable[[], None]) -> None:
     """Do what re-renders the builder, and wait for the new one."""
     with page.expect_response("**/ui/segments/builder"):
         action()
+    expect(page.locator(IN_FLIGHT)).to_have_count(0)
 
 
 def test_build_a_segment_whose_count_matches_the_api(
@@ -33,7 +38,7 @@ def test_build_a_segment_whose_count_matches_the_api(
     rebuild(page, lambda: page.get_by_label("operator").first.select_option("gte"))
     page.get_by_label("value").first.fill("30")
     live_count = page.locator("[data-cell='live-count']")
-    expect(live_count).to_have_text("3")
+    expect(live_count).to_have_text("3", timeout=LIVE_TIMEOUT_MS)
 
     rebuild(page, lambda: page.get_by_role("button", name="Add condition").click())
     rebuild(page, lambda: page.get_by_label("Condition 2: about").select_option("attribute:vip"))
@@ -46,7 +51,8 @@ def test_build_a_segment_whose_count_matches_the_api(
         ]
     }
     api_count = api.post("/v1/segments/preview", json={"predicate": predicate}).json()["count"]
-    expect(live_count).to_have_text(str(api_count))
+    expect(live_count).to_have_text(str(api_count), timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator("#row-errors-1")).to_be_empty()
     shots.take(page, "builder")
 
     page.get_by_label("Name", exact=True).fill("older vips")

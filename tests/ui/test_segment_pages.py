@@ -71,8 +71,8 @@ def test_broken_conditions_are_shown_on_their_row(
 
     assert response.status_code == 200
     assert response.text.startswith('<form id="builder"')
-    assert 'id="row-error-1"' in response.text
-    assert 'id="row-error-0"' not in response.text
+    assert 'id="row-errors-1" class="row-errors"><p class="field-error">' in response.text
+    assert 'id="row-errors-0" class="row-errors"></div>' in response.text
 
 
 def test_a_reader_cannot_save(

@@ -43,9 +43,8 @@ async def update_builder(request: Request, db: DatabaseDep, session: SessionDep)
 async def preview_builder(request: Request, db: DatabaseDep, session: SessionDep) -> Response:
     """Only the live count and sample, while a value is typed."""
     form = read_form(await request.form())
-    return render(
-        request, "_segment_preview.html", session=session, **await _preview(db, session, form)
-    )
+    context = await _preview(db, session, form)
+    return render(request, "_segment_preview.html", session=session, form=form, oob=True, **context)
 
 
 async def _preview(db: DatabaseDep, session: UiSession, form: SegmentForm) -> dict[str, Any]:
@@ -94,6 +93,7 @@ async def _builder(
         "form": form,
         "definitions": definitions,
         "subjects": form.subjects(definitions),
+        "oob": False,
         "save_error": save_error,
         "can_save": session.can(Scope.ATTRIBUTES_WRITE),
     }

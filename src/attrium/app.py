@@ -17,6 +17,7 @@ from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.identity.api import router as identity_router
+from attrium.subscriptions.api import routers as subscription_routers
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (customers_router, attributes_router, keys_router, workspace_router):
         app.include_router(router)
     app.include_router(identity_router)
+    for router in subscription_routers:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

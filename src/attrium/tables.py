@@ -6,6 +6,13 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.subscriptions.store import (
+    signup_sources,
+    subscriptions,
+    topic_preferences,
+    topics,
+    unsubscribes,
+)
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -15,6 +22,11 @@ __all__ = [
     "customer_identifiers",
     "customers",
     "metadata",
+    "signup_sources",
+    "subscriptions",
     "suppressions",
+    "topic_preferences",
+    "topics",
+    "unsubscribes",
     "workspaces",
 ]

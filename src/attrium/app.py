@@ -16,6 +16,7 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.workspaces.api import router as workspace_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_router)
     for router in subscription_routers:
         app.include_router(router)
+    app.include_router(invisible_collector_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

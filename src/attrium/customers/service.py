@@ -28,6 +28,7 @@ from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
+    AlreadyExists,
     AttriumError,
     FieldError,
     IdentifierConflict,
@@ -153,6 +154,8 @@ async def _upsert(
         path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True, via=via.field)
         changes = [path_change, *changes]
         owners[path_change] = None
+    if write.create_only:
+        raise AlreadyExists(f"customer {ref} already exists", extra={"profile_id": target})
     return await _update(connection, actor, ref, target, changes, owners, patch, options)
 
 

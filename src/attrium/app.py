@@ -18,6 +18,7 @@ from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
+from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.workspaces.api import router as workspace_router
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in subscription_routers:
         app.include_router(router)
     app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -6,6 +6,7 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.segments.store import segments
 from attrium.subscriptions.store import (
     signup_sources,
     subscriptions,
@@ -13,6 +14,7 @@ from attrium.subscriptions.store import (
     topics,
     unsubscribes,
 )
+from attrium.templates.store import templates
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -22,9 +24,11 @@ __all__ = [
     "customer_identifiers",
     "customers",
     "metadata",
+    "segments",
     "signup_sources",
     "subscriptions",
     "suppressions",
+    "templates",
     "topic_preferences",
     "topics",
     "unsubscribes",

@@ -18,8 +18,11 @@ from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
+from attrium.imports.api import router as imports_router
+from attrium.imports.runner import ImportRunner
 from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
+from attrium.templates.api import router as templates_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -31,9 +34,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.db = database or Database(settings)
+        app.state.import_runner = ImportRunner(app.state.db, settings)
+        if settings.import_runner:
+            app.state.import_runner.start()
         try:
             yield
         finally:
+            await app.state.import_runner.stop()
             if owned:
                 await app.state.db.dispose()
 
@@ -46,14 +53,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for router in (customers_router, attributes_router, keys_router, workspace_router):
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_limits={"/v1/imports": settings.max_import_bytes},
+    )
+    routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
+    for router in routers:
         app.include_router(router)
     app.include_router(identity_router)
     for router in subscription_routers:
         app.include_router(router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
+    app.include_router(templates_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -6,6 +6,7 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.segments.store import segments
 from attrium.subscriptions.store import (
     signup_sources,
@@ -23,6 +24,9 @@ __all__ = [
     "attribute_definitions",
     "customer_identifiers",
     "customers",
+    "import_chunks",
+    "import_errors",
+    "import_jobs",
     "metadata",
     "segments",
     "signup_sources",

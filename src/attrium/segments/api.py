@@ -1,5 +1,6 @@
 """Segment routes (`/v1/segments`)."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,6 +17,7 @@ from attrium.customers.schemas import CustomerPage, customer_body
 from attrium.segments import service
 from attrium.segments.export import MEDIA_TYPES, ExportFormat, csv_rows, ndjson_lines
 from attrium.segments.schemas import (
+    ChangesOut,
     CountOut,
     PreviewIn,
     PreviewOut,
@@ -102,6 +104,25 @@ async def list_members(
     page = await service.members(db, actor, segment_id, cursor, limit or settings.default_page_size)
     items = [customer_body(customer) for customer in page.items]
     return JsonResponse({"items": items, "next_cursor": page.next_cursor})
+
+
+@router.get("/{segment_id}/changes", response_model=ChangesOut)
+async def membership_changes(
+    segment_id: str,
+    since: datetime,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Reader,
+    limit: Limit = None,
+    cursor: str | None = None,
+) -> Response:
+    """Customers who entered or left since `since`, judged from the activity log."""
+    page = await service.changes(
+        db, actor, segment_id, since, cursor, limit or settings.default_page_size
+    )
+    items = [{"profile_id": c.profile_id, "id": c.id, "change": c.change} for c in page.items]
+    body = {"since": page.since, "as_of": page.as_of, "items": items}
+    return JsonResponse({**body, "next_cursor": page.next_cursor})
 
 
 @router.get(

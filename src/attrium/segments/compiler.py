@@ -52,16 +52,20 @@ Condition = ColumnElement[bool]
 
 @dataclass(frozen=True, slots=True)
 class CustomerState:
-    """What a predicate is judged on: a customer's attributes and identifiers, at a time."""
+    """What a predicate is judged on: a customer's attributes, which identifiers it holds
+    (a never-NULL condition each), and the time that relative conditions count from."""
 
     attributes: ColumnElement[Any]
-    identifiers: dict[str, ColumnElement[Any]]
+    holds_identifier: dict[str, Condition]
     now: datetime
 
 
+def json_access_for(backend: str) -> "JsonAccess":
+    return PostgresJson() if backend == "postgresql" else SqliteJson()
+
+
 def compile_predicate(backend: str, predicate: Predicate, state: CustomerState) -> Condition:
-    json_access: JsonAccess = PostgresJson() if backend == "postgresql" else SqliteJson()
-    return _Compiler(json_access, state).node(predicate)
+    return _Compiler(json_access_for(backend), state).node(predicate)
 
 
 class _Compiler:
@@ -77,8 +81,8 @@ class _Compiler:
         if isinstance(predicate, NotOf):
             return not_(self.node(predicate.part))
         if isinstance(predicate, IdentifierCondition):
-            column = self.state.identifiers[predicate.identifier]
-            return column.is_not(None) if predicate.op is Op.EXISTS else column.is_(None)
+            held = self.state.holds_identifier[predicate.identifier]
+            return held if predicate.op is Op.EXISTS else not_(held)
         return self.attribute(predicate)
 
     def attribute(self, condition: AttributeCondition) -> Condition:
@@ -177,6 +181,16 @@ class JsonAccess:
     def starts_with(self, text: ColumnElement[Any], prefix: str) -> Condition:
         raise NotImplementedError
 
+    def object_agg(self, key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """An aggregate: one JSON object of key/value pairs (a NULL value becomes null)."""
+        raise NotImplementedError
+
+    def merge_patch(
+        self, document: ColumnElement[Any], patch: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        """`document` with `patch` merged in, keys whose value is null removed."""
+        raise NotImplementedError
+
 
 class PostgresJson(JsonAccess):
     def document(self, attributes: dict[str, Any]) -> ColumnElement[Any]:
@@ -208,6 +222,16 @@ class PostgresJson(JsonAccess):
 
     def starts_with(self, text: ColumnElement[Any], prefix: str) -> Condition:
         return func.starts_with(text, literal(prefix, Text), type_=Boolean)
+
+    def object_agg(self, key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.jsonb_object_agg(key, value, type_=JSONB)
+
+    def merge_patch(
+        self, document: ColumnElement[Any], patch: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        empty = self.document({})
+        merged = document.op("||", return_type=JSONB)(func.coalesce(patch, empty))
+        return func.jsonb_strip_nulls(merged, type_=JSONB)
 
 
 class SqliteJson(JsonAccess):
@@ -258,3 +282,11 @@ class SqliteJson(JsonAccess):
 
     def starts_with(self, text: ColumnElement[Any], prefix: str) -> Condition:
         return func.substr(text, 1, len(prefix)) == literal(prefix, Text)
+
+    def object_agg(self, key: ColumnElement[Any], value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json_group_object(key, func.json(value), type_=Text)
+
+    def merge_patch(
+        self, document: ColumnElement[Any], patch: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        return func.json_patch(document, func.coalesce(patch, "{}"), type_=Text)

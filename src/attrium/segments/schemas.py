@@ -1,7 +1,7 @@
 """Wire models for segments."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +48,19 @@ class SegmentOut(BaseModel):
 
 class SegmentPage(BaseModel):
     items: list[SegmentOut]
+    next_cursor: str | None
+
+
+class MembershipChangeOut(BaseModel):
+    profile_id: str
+    id: str | None
+    change: Literal["entered", "left"]
+
+
+class ChangesOut(BaseModel):
+    since: datetime
+    as_of: datetime
+    items: list[MembershipChangeOut]
     next_cursor: str | None
 
 

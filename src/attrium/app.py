@@ -20,6 +20,7 @@ from attrium.dialects.invisible_collector import router as invisible_collector_r
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
+from attrium.objects.api import routers as object_routers
 from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in routers:
         app.include_router(router)
     app.include_router(identity_router)
-    for router in subscription_routers:
+    for router in (*subscription_routers, *object_routers):
         app.include_router(router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)

@@ -6,6 +6,7 @@ rejected writes are recorded after their transaction rolled back.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from attrium.core.ids import new_ulid
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 
 if TYPE_CHECKING:
+    from attrium.activity.queries import AttributeChange
     from attrium.auth.actor import Actor
 
 
@@ -170,3 +172,23 @@ def _page(rows: list[dict[str, Any]], limit: int) -> Page[dict[str, Any]]:
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1]["activity_id"]) if more and rows else None
     return Page([as_public(row) for row in rows], next_cursor)
+
+
+async def attribute_changes(
+    db: Database, actor: "Actor", attribute: str, since: datetime, until: datetime
+) -> list["AttributeChange"]:
+    """Every customer whose `attribute` changed in [since, until), unpaged.
+
+    The rule lives in `activity.queries`, which builds on this module (hence the
+    import here); this gathers its pages.
+    """
+    from attrium.activity import queries
+
+    found: list[AttributeChange] = []
+    cursor = None
+    while True:
+        page = await queries.attribute_changes(db, actor, attribute, since, until, cursor, 1000)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor

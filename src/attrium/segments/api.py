@@ -14,7 +14,7 @@ from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.customers.schemas import CustomerPage, customer_body
-from attrium.segments import service
+from attrium.segments import changes, service
 from attrium.segments.export import MEDIA_TYPES, ExportFormat, csv_rows, ndjson_lines
 from attrium.segments.schemas import (
     ChangesOut,
@@ -117,7 +117,7 @@ async def membership_changes(
     cursor: str | None = None,
 ) -> Response:
     """Customers who entered or left since `since`, judged from the activity log."""
-    page = await service.changes(
+    page = await changes.membership_changes(
         db, actor, segment_id, since, cursor, limit or settings.default_page_size
     )
     items = [{"profile_id": c.profile_id, "id": c.id, "change": c.change} for c in page.items]

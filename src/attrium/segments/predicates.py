@@ -8,13 +8,14 @@ reports every broken rule with the dotted field that broke it.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from attrium.attributes.models import Definition
 from attrium.attributes.values import AttributeType, InvalidValue, canonical_value
 from attrium.core.errors import FieldError, ValidationFailed
+from attrium.segments.links import LinkCondition, parse_relationship, parse_subscription
 
 MAX_CONDITIONS = 200
 MAX_LIST_VALUES = 1000
@@ -88,17 +89,28 @@ class NotOf:
     part: "Predicate"
 
 
-Predicate = AllOf | AnyOf | NotOf | AttributeCondition | IdentifierCondition
+Predicate = AllOf | AnyOf | NotOf | AttributeCondition | IdentifierCondition | LinkCondition
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """What a predicate may name: the catalog, the topics (id to subscribed-by-default)
+    and the object type ids of the workspace."""
+
+    definitions: Mapping[str, Definition]
+    topics: Mapping[str, bool] = field(default_factory=dict)
+    object_types: frozenset[str] = frozenset()
+
 
 _NODE_KEYS = ("all", "any", "not", "attribute", "identifier", "subscription", "relationship")
 
 
-def parse(tree: Any, definitions: Mapping[str, Definition], field: str = "predicate") -> Predicate:
+def parse(tree: Any, vocabulary: Vocabulary, at: str = "predicate") -> Predicate:
     """The typed predicate of `tree`, or ValidationFailed listing every broken rule."""
-    parser = _Parser(definitions)
-    predicate = parser.node(tree, field)
+    parser = _Parser(vocabulary)
+    predicate = parser.node(tree, at)
     if parser.conditions > MAX_CONDITIONS:
-        parser.fail(field, "limit.conditions", f"at most {MAX_CONDITIONS} conditions")
+        parser.fail(at, "limit.conditions", f"at most {MAX_CONDITIONS} conditions")
     if parser.errors:
         errors = parser.errors
         detail = (
@@ -119,8 +131,9 @@ def uses_relative_time(predicate: Predicate) -> bool:
 
 
 class _Parser:
-    def __init__(self, definitions: Mapping[str, Definition]) -> None:
-        self.definitions = definitions
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.definitions = vocabulary.definitions
         self.errors: list[FieldError] = []
         self.conditions = 0
 
@@ -136,7 +149,7 @@ class _Parser:
             self.fail(
                 field,
                 "predicate.shape",
-                "a predicate holds exactly one of all, any, not, attribute, identifier",
+                "a predicate holds exactly one of " + ", ".join(_NODE_KEYS),
             )
             return None
         kind = kinds[0]
@@ -151,12 +164,14 @@ class _Parser:
             return self.attribute(tree, field)
         if kind == "identifier":
             return self.identifier(tree, field)
-        self.fail(
-            f"{field}.{kind}",
-            "predicate.unsupported",
-            f"{kind} conditions are not available on this server yet",
+        self.refuse_extra(tree, {kind}, field)
+        if kind == "subscription":
+            return parse_subscription(
+                tree[kind], f"{field}.{kind}", self.vocabulary.topics, self.fail
+            )
+        return parse_relationship(
+            tree[kind], f"{field}.{kind}", self.vocabulary.object_types, self.fail
         )
-        return None
 
     def refuse_extra(self, tree: dict[str, Any], allowed: set[str], field: str) -> None:
         for key in tree:

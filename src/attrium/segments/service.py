@@ -7,7 +7,7 @@ against the catalog each time it runs, so a removed attribute is reported, not i
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,15 +17,17 @@ from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
 from attrium.core import sql
-from attrium.core.clock import isoformat, utcnow
+from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
 from attrium.core.ids import new_ulid
-from attrium.core.pagination import Page, cursor_string, decode_cursor, encode_cursor
+from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
+from attrium.objects import store as object_store
 from attrium.segments import predicates, store
-from attrium.segments.predicates import Predicate
+from attrium.segments.predicates import Predicate, Vocabulary
+from attrium.subscriptions import configuration as subscription_configuration
 
 EXPORT_BATCH_SIZE = 500
 MAX_NAME_CHARS = 200
@@ -63,7 +65,14 @@ async def checked_predicate(
 ) -> Predicate:
     """`tree` as a typed predicate over this workspace's catalog, or ValidationFailed."""
     definitions = await catalog.list_definitions(connection, actor)
-    return predicates.parse(tree, {d.name: d for d in definitions}, field)
+    topics = await subscription_configuration.topics_of(connection, actor)
+    object_types = await object_store.object_types_of(connection, actor.workspace_id)
+    vocabulary = Vocabulary(
+        definitions={definition.name: definition for definition in definitions},
+        topics={topic.topic_id: topic.subscribed_by_default for topic in topics},
+        object_types=frozenset(str(row["type_number"]) for row in object_types),
+    )
+    return predicates.parse(tree, vocabulary, field)
 
 
 async def preview(db: Database, actor: Actor, tree: Any, sample_size: int) -> Preview:
@@ -181,14 +190,14 @@ async def delete(db: Database, actor: Actor, segment_id: str) -> None:
             raise NotFound(f"no segment {segment_id}")
 
 
-async def _saved_predicate(connection: AsyncConnection, actor: Actor, segment_id: str) -> Predicate:
+async def saved_predicate(connection: AsyncConnection, actor: Actor, segment_id: str) -> Predicate:
     segment = await _read(connection, actor, segment_id)
     return await checked_predicate(connection, actor, segment.predicate)
 
 
 async def count(db: Database, actor: Actor, segment_id: str) -> int:
     async with db.reader() as connection:
-        predicate = await _saved_predicate(connection, actor, segment_id)
+        predicate = await saved_predicate(connection, actor, segment_id)
         where = store.matching(connection, actor.workspace_id, predicate, utcnow())
         return await store.count(connection, where)
 
@@ -199,7 +208,7 @@ async def members(
     """One page of the segment's customers, in profile id order."""
     after = cursor_string(cursor)
     async with db.reader() as connection:
-        predicate = await _saved_predicate(connection, actor, segment_id)
+        predicate = await saved_predicate(connection, actor, segment_id)
         where = store.matching(connection, actor.workspace_id, predicate, utcnow())
         rows = await store.members(connection, where, after, limit + 1)
         found = await customers_of(connection, actor, rows[:limit])
@@ -236,63 +245,6 @@ class Export:
 async def open_export(db: Database, actor: Actor, segment_id: str) -> Export:
     """Check the segment before the first byte goes out, so errors are still answers."""
     async with db.reader() as connection:
-        predicate = await _saved_predicate(connection, actor, segment_id)
+        predicate = await saved_predicate(connection, actor, segment_id)
         definitions = await catalog.list_definitions(connection, actor)
     return Export(db, actor, predicate, [d.name for d in definitions], utcnow())
-
-
-@dataclass(frozen=True, slots=True)
-class MembershipChange:
-    profile_id: str
-    id: str | None
-    change: str  # "entered" or "left"
-
-
-@dataclass(frozen=True, slots=True)
-class ChangesPage:
-    since: datetime
-    as_of: datetime
-    items: list[MembershipChange]
-    next_cursor: str | None
-
-
-async def changes(
-    db: Database, actor: Actor, segment_id: str, since: datetime, cursor: str | None, limit: int
-) -> ChangesPage:
-    """Customers who entered or left the segment between `since` and now.
-
-    The first page fixes "now" (`as_of`); its cursors carry it, so later pages compare
-    the same two moments.
-    """
-    as_of, after = _changes_position(cursor)
-    as_of = as_of or utcnow()
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    if since > as_of:
-        message = "since is a date-time in the past (without a zone it is UTC)"
-        raise ValidationFailed(message, [FieldError("since", "since.range", message)])
-    async with db.reader() as connection:
-        predicate = await _saved_predicate(connection, actor, segment_id)
-        rows = await store.membership_changes(
-            connection, actor.workspace_id, predicate, since, as_of, after, limit + 1
-        )
-    found = [MembershipChange(row["profile_id"], row["external_id"], row["change"]) for row in rows]
-    more = len(found) > limit
-    found = found[:limit]
-    next_cursor = (
-        encode_cursor([isoformat(as_of), found[-1].profile_id]) if more and found else None
-    )
-    return ChangesPage(since, as_of, found, next_cursor)
-
-
-def _changes_position(cursor: str | None) -> tuple[datetime | None, str | None]:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None, None
-    try:
-        as_of_text, after = position
-        return datetime.fromisoformat(as_of_text), str(after)
-    except (TypeError, ValueError):
-        message = "pass next_cursor from a previous page unchanged"
-        raise ValidationFailed(
-            "the cursor is not one this server gave out", [FieldError("cursor", "format", message)]
-        ) from None

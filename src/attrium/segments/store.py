@@ -26,12 +26,8 @@ from attrium.activity.store import activity
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 from attrium.customers.store import customers
-from attrium.segments.compiler import (
-    Condition,
-    CustomerState,
-    compile_predicate,
-    json_access_for,
-)
+from attrium.segments.compiler import CustomerState, compile_predicate
+from attrium.segments.json_sql import Condition, json_access_for
 from attrium.segments.predicates import Predicate
 
 segments = Table(

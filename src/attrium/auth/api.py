@@ -28,9 +28,7 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await service.authenticate(
-            db, credentials.credentials, settings.auth_cache_seconds
-        )
+        actor = await service.authenticate(db, credentials.credentials, settings.auth_cache_seconds)
         if scope is not None:
             actor.require(scope)
         return actor

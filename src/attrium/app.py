@@ -16,6 +16,8 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.attentive import router as attentive_router
+from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
     for router in routers:
         app.include_router(router)
+    app.include_router(attentive_router)
+    app.include_router(customerio_router)
     app.include_router(identity_router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)

@@ -92,6 +92,7 @@ class WriteOptions:
     limits: AttributeLimits
     max_identifier_bytes: int
     locked_kinds: frozenset[IdentifierKind] | None = None
+    attributes_field: str = "attributes"  # where a dialect's body holds the attributes
 
 
 async def upsert(
@@ -138,7 +139,12 @@ async def _upsert(
     named = [(change.field, change.ref) for change in changes if change.value is not None]
     await ensure_not_suppressed(connection, actor, [("customer_id", ref), *named])
     patch = await prepare_values(
-        connection, actor, write.attributes, options.limits, CUSTOMER_NAMESPACE
+        connection,
+        actor,
+        write.attributes,
+        options.limits,
+        CUSTOMER_NAMESPACE,
+        options.attributes_field,
     )
     owners = await _owners(connection, actor, changes)
     path_owner = await store.owner_of(connection, actor.workspace_id, ref)

@@ -108,7 +108,10 @@ async def authenticate(db: Database, token: str, cache_seconds: float = 0.0) -> 
         row = await store.find_active_by_hash(connection, token_hash)
     if row is None or not hmac.compare_digest(row["token_hash"], token_hash):
         raise Unauthenticated("the API key is missing, unknown or revoked")
-    return _actor(row)
+    actor = _actor(row)
+    if cache_seconds > 0:
+        authenticated_keys.put(token_hash, actor, generation)
+    return actor
 
 
 async def actor_for_key(
@@ -121,10 +124,7 @@ async def actor_for_key(
 
 def _actor(row: dict[str, Any]) -> Actor:
     workspace = Workspace.from_row(row)
-    actor = Actor(workspace=workspace, key_id=row["key_id"], scopes=frozenset(row["scopes"]))
-    if cache_seconds > 0:
-        authenticated_keys.put(token_hash, actor, generation)
-    return actor
+    return Actor(workspace=workspace, key_id=row["key_id"], scopes=frozenset(row["scopes"]))
 
 
 async def list_keys(db: Database, workspace: Workspace) -> list[ApiKey]:

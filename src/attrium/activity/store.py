@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from attrium.core import sql
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 
@@ -47,8 +48,14 @@ activity = Table(
 )
 
 
+# From this many rows on, PostgreSQL gets them by COPY (batches of imports).
+COPY_FROM_ROWS = 200
+
+
 async def insert_entries(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    if len(rows) >= COPY_FROM_ROWS and sql.backend_of(connection) == "postgresql":
+        await sql.copy_rows(connection, activity, rows)
+    elif rows:
         await connection.execute(activity.insert(), rows)
 
 

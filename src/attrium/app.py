@@ -22,7 +22,9 @@ from attrium.dialects.invisible_collector import router as invisible_collector_r
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
+from attrium.objects.api import routers as object_routers
 from attrium.segments.api import router as segments_router
+from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
 from attrium.workspaces.api import router as workspace_router
 
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(attentive_router)
     app.include_router(customerio_router)
     app.include_router(identity_router)
+    for router in (*subscription_routers, *object_routers):
+        app.include_router(router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
     app.include_router(templates_router)

@@ -366,3 +366,8 @@ def test_v2_subscribing_again_is_recorded_and_changes_nothing(
 
 def test_v2_unknown_fields_are_400(attentive: httpx.Client) -> None:
     assert_error(v2(attentive, attributez={"a": 1}), 400, "attributez")
+
+
+def test_unknown_resources_are_404_in_the_same_shape(attentive: httpx.Client) -> None:
+    assert_error(attentive.get("/compat/attentive/v1/nothing-here"), 404)
+    assert_error(attentive.get(V1), 404)

@@ -353,3 +353,7 @@ def test_bad_relationships_are_400(track: httpx.Client) -> None:
         {"relationships": {"identifiers": {}}},
     ):
         assert_error(put(track, "c1", cio_relationships=bad), 400)
+
+
+def test_unknown_routes_are_404_in_the_same_shape(track: httpx.Client) -> None:
+    assert_error(track.get("/customers/c1/nothing"), 404)

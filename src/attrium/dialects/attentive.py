@@ -34,7 +34,13 @@ from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
 from attrium.customers.models import Customer, CustomerWrite
-from attrium.dialects.common import bearer_actor, dialect_route, first_message, vendor_setting
+from attrium.dialects.common import (
+    answer_unknown_routes,
+    bearer_actor,
+    dialect_route,
+    first_message,
+    vendor_setting,
+)
 from attrium.subscriptions import service as subscriptions
 from attrium.subscriptions.models import (
     Channel,
@@ -314,3 +320,6 @@ def _opt_ins(requested: list[Subscription]) -> SubscriptionUpdate | None:
             for item in requested
         ]
     )
+
+
+answer_unknown_routes(router)

@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -20,7 +20,7 @@ from attrium.auth.actor import Actor
 from attrium.auth.api import requires
 from attrium.auth.scopes import Scope
 from attrium.core.deps import DatabaseDep
-from attrium.core.errors import AttriumError, Unauthenticated
+from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
 
@@ -45,6 +45,20 @@ def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
             return handle_in_vendor_shape
 
     return DialectRoute
+
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def answer_unknown_routes(router: APIRouter) -> None:
+    """Answer unknown paths under the dialect's prefix with 404 in the vendor's shape.
+
+    Register it after every real route: it matches whatever they do not.
+    """
+
+    @router.api_route("/{path:path}", methods=ALL_METHODS, include_in_schema=False)
+    async def unknown_route(path: str) -> Response:
+        raise NotFound(f"no route {path!r} here")
 
 
 def bearer_actor(source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:

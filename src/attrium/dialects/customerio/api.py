@@ -33,6 +33,7 @@ from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import IdentifierKind
 from attrium.dialects.common import (
+    answer_unknown_routes,
     basic_credentials,
     dialect_route,
     first_message,
@@ -172,3 +173,6 @@ def _limits(actor: Actor, settings: Settings) -> AttributeLimits:
         max_definitions=max_definitions,
         max_per_customer=MAX_ATTRIBUTES_PER_PERSON,
     )
+
+
+answer_unknown_routes(router)

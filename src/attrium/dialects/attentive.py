@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.attributes.models import AttributeLimits, limits_for
 from attrium.auth.actor import Actor
 from attrium.auth.scopes import Scope
+from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AttriumError,
@@ -275,7 +276,7 @@ def _limits(actor: Actor, settings: Settings, vendor_max: int | None) -> Attribu
 
 
 async def _upsert(
-    db: DatabaseDep,
+    db: Database,
     actor: Actor,
     settings: Settings,
     ref: CustomerRef,

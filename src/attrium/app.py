@@ -26,6 +26,7 @@ from attrium.objects.api import routers as object_routers
 from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
+from attrium.ui import api as ui
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
     app.include_router(templates_router)
+    ui.install(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -17,6 +17,7 @@ from attrium.subscriptions.store import (
     unsubscribes,
 )
 from attrium.templates.store import templates
+from attrium.ui.store import ui_sessions
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -40,5 +41,6 @@ __all__ = [
     "topic_preferences",
     "topics",
     "unsubscribes",
+    "ui_sessions",
     "workspaces",
 ]

@@ -40,7 +40,7 @@ __all__ = [
     "templates",
     "topic_preferences",
     "topics",
-    "unsubscribes",
     "ui_sessions",
+    "unsubscribes",
     "workspaces",
 ]

@@ -19,6 +19,7 @@ from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
 from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
+from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
     app.include_router(templates_router)
+    app.include_router(optimove_router)
     ui.install(app)
 
     @app.get("/healthz", tags=["health"])

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from attrium import __version__
+from attrium.activity.api import router as activity_router
 from attrium.attributes.api import router as attributes_router
 from attrium.auth.api import router as keys_router
 from attrium.core import problems
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_bytes=settings.max_body_bytes,
         upload_limits={"/v1/imports": settings.max_import_bytes},
     )
+    # activity_router before attributes_router: /v1/attributes/{name}/changes must win
+    app.include_router(activity_router)
     routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
     for router in routers:
         app.include_router(router)

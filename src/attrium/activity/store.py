@@ -81,6 +81,18 @@ async def erase_customer(
     return erased
 
 
+async def reassign(
+    connection: AsyncConnection, workspace_id: str, from_profile_id: str, to_profile_id: str
+) -> int:
+    """Move one customer's entries to another (a merge); returns how many moved."""
+    result = await connection.execute(
+        activity.update()
+        .where(activity.c.workspace_id == workspace_id, activity.c.profile_id == from_profile_id)
+        .values(profile_id=to_profile_id)
+    )
+    return int(result.rowcount)
+
+
 async def last_writes(
     connection: AsyncConnection, workspace_id: str, attribute: str
 ) -> dict[str, Any]:

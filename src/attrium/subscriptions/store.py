@@ -211,5 +211,5 @@ async def move_to(
             )
             .values(profile_id=to_profile_id)
         )
-        moved[table.name] = int((await connection.execute(statement)).rowcount)
+        moved[str(table.name)] = int((await connection.execute(statement)).rowcount)
     return moved

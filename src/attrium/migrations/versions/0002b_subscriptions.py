@@ -1,7 +1,7 @@
 """subscriptions: sign-up sources, topics, subscriptions and preferences
 
 Revision ID: 0002b
-Revises: 0004
+Revises: 0007
 
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from attrium.core.types import UtcDateTime
 
 revision: str = "0002b"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

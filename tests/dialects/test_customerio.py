@@ -357,3 +357,46 @@ def test_bad_relationships_are_400(track: httpx.Client) -> None:
 
 def test_unknown_routes_are_404_in_the_same_shape(track: httpx.Client) -> None:
     assert_error(track.get("/customers/c1/nothing"), 404)
+
+
+def test_merge_customers_keeps_the_primary_and_deletes_the_secondary(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "p1", email="p1@example.com", plan="gold", city="Porto"))
+    assert_ok(put(track, "s1", anonymous_id="cookie-9", plan="basic", age=40))
+    answer = track.post(
+        "/merge_customers", json={"primary": {"id": "p1"}, "secondary": {"id": "s1"}}
+    )
+    assert_ok(answer)
+    merged = person(api, "p1")
+    assert merged is not None
+    assert merged["attributes"] == {"plan": "gold", "city": "Porto", "age": 40}
+    assert merged["anonymous_id"] == "cookie-9"
+    assert person(api, "s1") is None
+    repeated = {"primary": {"email": "P1@example.com"}, "secondary": {"id": "s1"}}
+    assert_ok(track.post("/merge_customers", json=repeated))
+
+
+def test_merge_customers_addresses_by_id_email_or_cio_id(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "p1", plan="gold"))
+    assert_ok(put(track, "s1@example.com", age=3))
+    profile_id = (person(api, "p1") or {})["profile_id"]
+    body = {"primary": {"cio_id": profile_id}, "secondary": {"email": "S1@example.com"}}
+    assert_ok(track.post("/merge_customers", json=body))
+    assert (person(api, "p1") or {})["attributes"] == {"plan": "gold", "age": 3}
+
+
+def test_merge_customers_errors(track: httpx.Client) -> None:
+    assert_ok(put(track, "p1", plan="gold"))
+    missing = {"primary": {"id": "nobody"}, "secondary": {"id": "p1"}}
+    assert_error(track.post("/merge_customers", json=missing), 404, "primary")
+    same = {"primary": {"id": "p1"}, "secondary": {"id": "p1"}}
+    assert_error(track.post("/merge_customers", json=same), 400)
+    for bad in (
+        {"primary": {"id": "p1"}},
+        {"primary": {"id": "p1", "email": "a@b.co"}, "secondary": {"id": "s"}},
+        {"primary": {"phone": "+19148440001"}, "secondary": {"id": "s"}},
+    ):
+        assert_error(track.post("/merge_customers", json=bad), 400)

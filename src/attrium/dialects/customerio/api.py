@@ -39,7 +39,13 @@ from attrium.dialects.common import (
     first_message,
     vendor_setting,
 )
-from attrium.dialects.customerio.people import MAX_IDENTIFIER_BYTES, PersonWrite, person_ref
+from attrium.dialects.customerio.people import (
+    MAX_IDENTIFIER_BYTES,
+    PersonWrite,
+    merge_side_ref,
+    person_ref,
+)
+from attrium.identity import merge as merging
 from attrium.identity import service as identity
 
 SOURCE = "customerio"
@@ -139,6 +145,22 @@ async def delete(identifier: str, db: DatabaseDep, actor: TrackActor) -> Respons
     """Delete a person; deleting nobody is not an error."""
     with contextlib.suppress(NotFound):
         await service.delete(db, actor, person_ref(identifier, "identifier"))
+    return JsonResponse(OK)
+
+
+@router.post("/merge_customers")
+async def merge_customers(
+    db: DatabaseDep, actor: TrackActor, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """Merge the secondary person into the primary, which must exist."""
+    primary = merge_side_ref("primary", body.get("primary"))
+    secondary = merge_side_ref("secondary", body.get("secondary"))
+    try:
+        await merging.merge(db, actor, primary, secondary)
+    except NotFound as missing:
+        # A secondary that is already gone (a repeated merge) leaves nothing to do.
+        if not any(error.field == "secondary" for error in missing.errors):
+            raise
     return JsonResponse(OK)
 
 

@@ -45,6 +45,23 @@ def person_ref(identifier: str, field: str) -> CustomerRef:
     return CustomerRef(kind, normalise(kind, identifier, field, MAX_IDENTIFIER_BYTES))
 
 
+MERGE_KEYS = {"id": "", "email": "", "cio_id": CIO_ID_PREFIX}
+
+
+def merge_side_ref(side: str, given: Any) -> CustomerRef:
+    """One side of `merge_customers`: `{"id" | "email" | "cio_id": value}`."""
+    if not isinstance(given, dict) or len(given) != 1 or next(iter(given)) not in MERGE_KEYS:
+        message = f"{side} names the person by exactly one of id, email or cio_id"
+        raise _invalid(side, "identifier.required", message)
+    [key] = given
+    text = _text(given, key)
+    prefix = MERGE_KEYS[key]
+    if key == "email":
+        kind = IdentifierKind.EMAIL
+        return CustomerRef(kind, normalise(kind, text, f"{side}.email", MAX_IDENTIFIER_BYTES))
+    return person_ref(prefix + text.removeprefix(prefix), f"{side}.{key}")
+
+
 @dataclass(frozen=True, slots=True)
 class PersonWrite:
     """One identify request: the customer write, and what else applies with it."""

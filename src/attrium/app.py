@@ -22,6 +22,7 @@ from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
+from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
 from attrium.objects.api import routers as object_routers
@@ -66,7 +67,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
-    routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
+    routers = (
+        imports_router,
+        export_router,
+        customers_router,
+        attributes_router,
+        keys_router,
+        workspace_router,
+    )
     for router in routers:
         app.include_router(router)
     app.include_router(attentive_router)

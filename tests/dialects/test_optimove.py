@@ -6,7 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 
+from attrium.activity.store import activity
 from attrium.attributes import service as catalog
 from attrium.attributes import store as catalog_store
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, DefinitionInput
@@ -381,3 +383,82 @@ def test_a_bearer_key_is_not_the_optimove_way(workspace: TestWorkspace) -> None:
 )
 def test_malformed_requests_are_400(optimove: httpx.Client, content: bytes) -> None:
     assert_optimove_error(optimove.post("/Customers/AddCustomerAttribute", content=content), 400)
+
+
+# Customer Attribute Changers
+
+
+def changers(optimove: httpx.Client, **params: str) -> httpx.Response:
+    return optimove.get("/current/customers/GetCustomerAttributeChangers", params=params)
+
+
+def age_activity(workspace: TestWorkspace, days: int) -> None:
+    """Move every activity entry of the workspace `days` into the past."""
+
+    async def age() -> None:
+        async with workspace.backend.db.transaction() as connection:
+            await connection.execute(
+                sqlalchemy.update(activity)
+                .where(activity.c.workspace_id == workspace.workspace.workspace_id)
+                .values(created_at=utcnow() - timedelta(days=days))
+            )
+
+    workspace.backend.run(age())
+
+
+def test_changers_of_the_last_day_with_before_and_after(
+    workspace: TestWorkspace, optimove: httpx.Client
+) -> None:
+    add_attribute(optimove, "Brand", "NVARCHAR(30)")
+    add_attribute(optimove, "Country", "VARCHAR(2)")
+    upsert(optimove, "91343", {"Brand": "SuperBrand", "Country": "DE"})
+    upsert(optimove, "91344", {"Brand": "Same"})
+    upsert(optimove, "91346", {"Brand": "Old"})
+    age_activity(workspace, days=2)
+    upsert(optimove, "91342", {"Brand": "SuperBrand", "Country": "UK"})
+    update(optimove, ("91343", {"Brand": "Super Brand, Mega Brand"}))
+    update(optimove, ("91344", {"Brand": "Other"}))
+    update(optimove, ("91344", {"Brand": "Same"}))
+    upsert(optimove, "91345", {"Country": "PT"})
+    response = changers(
+        optimove, ChangedCustomerAttribute="Brand", CustomerAttributes="Country;Brand"
+    )
+    assert response.status_code == 200, response.text
+    observed = sorted(response.json(), key=lambda changer: changer["CustomerID"])
+    assert observed == [
+        {
+            "CustomerID": "91342",
+            "InitialCustomerAttribute": None,
+            "FinalCustomerAttribute": "SuperBrand",
+            "CustomerAttributes": ["UK", "SuperBrand"],
+        },
+        {
+            "CustomerID": "91343",
+            "InitialCustomerAttribute": "SuperBrand",
+            "FinalCustomerAttribute": "Super Brand, Mega Brand",
+            "CustomerAttributes": ["DE", "Super Brand, Mega Brand"],
+        },
+    ]
+
+
+def test_changers_without_extra_attributes(optimove: httpx.Client) -> None:
+    add_attribute(optimove, "Brand", "NVARCHAR(30)")
+    upsert(optimove, "c1", {"Brand": "A"})
+    response = optimove.get(
+        "/Customers/GetCustomerAttributeChangers", params={"ChangedCustomerAttribute": "Brand"}
+    )
+    assert response.json() == [
+        {
+            "CustomerID": "c1",
+            "InitialCustomerAttribute": None,
+            "FinalCustomerAttribute": "A",
+            "CustomerAttributes": [],
+        }
+    ]
+
+
+def test_changers_name_one_known_attribute(optimove: httpx.Client) -> None:
+    add_attribute(optimove, "Brand", "NVARCHAR(30)")
+    assert_optimove_error(changers(optimove, ChangedCustomerAttribute="Brand;Country"), 400)
+    assert_optimove_error(changers(optimove, ChangedCustomerAttribute="Nope"), 404)
+    assert_optimove_error(changers(optimove), 400)

@@ -10,24 +10,29 @@ The key is sent as `X-API-KEY`; errors are `{"status", "error", "message"}`.
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from attrium.activity import service as activity
 from attrium.attributes import service as catalog
 from attrium.attributes.models import Definition, DefinitionInput, limits_for
 from attrium.attributes.service import CatalogEntry
 from attrium.auth.actor import Actor
 from attrium.auth.scopes import Scope
+from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AlreadyExists,
     AttriumError,
+    FieldError,
     LimitExceeded,
     MalformedRequest,
+    NotFound,
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
@@ -47,6 +52,7 @@ from attrium.dialects.optimove_schemas import (
 
 SOURCE = "optimove"
 API_KEY_HEADER = "X-API-KEY"
+CHANGERS_WINDOW = timedelta(days=1)  # "from the previous day to the current day"
 
 
 def optimove_error(error: AttriumError) -> Response:
@@ -189,6 +195,41 @@ async def get_customer_attributes(
     names = sorted(customer.attributes) if wanted is None else _names(wanted)
     attributes = [{"RealFieldName": name, "Value": customer.attributes.get(name)} for name in names]
     return JsonResponse({"CustomerID": customer.id, "Attributes": attributes})
+
+
+@operation("GET", "GetCustomerAttributeChangers")
+async def get_customer_attribute_changers(
+    db: DatabaseDep,
+    actor: Reader,
+    changed: Annotated[str, Query(alias="ChangedCustomerAttribute")],
+    wanted: Annotated[
+        str | None, Query(alias="CustomerAttributes", description="names separated by ';'")
+    ] = None,
+) -> Response:
+    """Customers whose attribute changed over the last day: its value before and after."""
+    if ";" in changed:
+        message = "ChangedCustomerAttribute names a single attribute per call"
+        raise ValidationFailed(message, [FieldError("ChangedCustomerAttribute", "single", message)])
+    if changed not in await catalog.definitions_by_name(db, actor):
+        raise NotFound(f"no customer attribute {changed!r}")
+    until = utcnow()
+    changes = await activity.attribute_changes(db, actor, changed, until - CHANGERS_WINDOW, until)
+    names = _names(wanted or "")
+    changers = []
+    for change in changes:
+        customer = await customers.find(
+            db, actor, CustomerRef(IdentifierKind.PROFILE, change.profile_id)
+        )
+        if customer is not None:  # else erased since its change
+            changers.append(
+                {
+                    "CustomerID": customer.id or customer.profile_id,
+                    "InitialCustomerAttribute": change.before,
+                    "FinalCustomerAttribute": change.after,
+                    "CustomerAttributes": [customer.attributes.get(name) for name in names],
+                }
+            )
+    return JsonResponse(changers)
 
 
 def _names(semicolon_separated: str) -> list[str]:

@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        upload_limits={"/v1/imports": settings.max_import_bytes},
+        upload_limits={
+            "/v1/imports": settings.max_import_bytes,
+            "/ui/imports": settings.max_import_bytes,
+        },
     )
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)

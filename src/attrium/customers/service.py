@@ -22,7 +22,7 @@ from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, limits_for
-from attrium.attributes.writes import prepare_values
+from attrium.attributes.writes import effective_patch, prepare_values
 from attrium.auth.actor import Actor
 from attrium.core import sql
 from attrium.core.clock import utcnow
@@ -324,7 +324,7 @@ def plan_update(
         ref, row, current_custom, changes, owners, profile_id, options
     )
     old_attributes: dict[str, Any] = row["attributes"]
-    attribute_patch = _effective_patch(old_attributes, patch)
+    attribute_patch = effective_patch(old_attributes, patch)
     if attribute_patch:
         _check_per_customer(_merged(old_attributes, attribute_patch), options.limits)
     entries = [
@@ -361,7 +361,7 @@ async def _update(
     )[profile_id]
     plan = plan_update(ref, row, current_custom, changes, owners, patch, options)
     if plan.changed:
-        await store.update_customer(
+        row = await store.update_customer(
             connection,
             actor.workspace_id,
             profile_id,
@@ -372,8 +372,26 @@ async def _update(
     for name, value in plan.custom_identifiers.items():
         await store.set_custom_identifier(connection, actor.workspace_id, profile_id, name, value)
     await activity.record(connection, actor, plan.entries)
-    customer = await read_customer(connection, actor, profile_id)
+    customer = await _as_written(connection, actor, row, current_custom, plan.custom_identifiers)
     return WriteOutcome(customer, created=False, changed=plan.changed, conflicts=plan.conflicts)
+
+
+async def _as_written(
+    connection: AsyncConnection,
+    actor: Actor,
+    row: dict[str, Any],
+    custom_before: Mapping[str, str],
+    custom_changes: Mapping[str, str | None],
+) -> Customer:
+    """The customer as this transaction left it, from what it read and wrote under the lock."""
+    custom = dict(custom_before)
+    for name, value in custom_changes.items():
+        if value is None:
+            custom.pop(name, None)
+        else:
+            custom[name] = value
+    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    return Customer.from_row(row, custom, defaults)
 
 
 def _plan_identifiers(
@@ -429,20 +447,6 @@ def _current_value(
         return current_custom.get(change.name or "")
     value: str | None = row[store.COLUMN_OF_KIND[change.kind].name]
     return value
-
-
-def _same(left: Any, right: Any) -> bool:
-    return type(left) is type(right) and left == right
-
-
-def _effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of `patch` that changes something (repeating a write changes nothing)."""
-    return {
-        name: value
-        for name, value in patch.items()
-        if (value is None and name in old)
-        or (value is not None and not _same(old.get(name), value))
-    }
 
 
 def _merged(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,8 @@ from attrium.client.models import (
     ImportJob,
     RejectedRow,
     Segment,
+    SegmentPreview,
+    Template,
 )
 from attrium.client.sync import Client
 
@@ -67,6 +69,8 @@ __all__ = [
     "RejectedRow",
     "RetryPolicy",
     "Segment",
+    "SegmentPreview",
+    "Template",
     "TransportError",
     "Unauthenticated",
     "Unavailable",

@@ -6,6 +6,7 @@ from sqlalchemy import Column, ForeignKey, Index, Select, Table, Text, delete, f
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core.database import metadata
+from attrium.core.jsonio import storable
 from attrium.core.types import UtcDateTime, json_document
 
 activity = Table(
@@ -36,7 +37,7 @@ activity = Table(
 
 async def insert_entries(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await connection.execute(activity.insert(), rows)
+        await connection.execute(activity.insert(), [storable(row) for row in rows])
 
 
 def newest_first(workspace_id: str, before_id: str | None, limit: int) -> Select[Any]:

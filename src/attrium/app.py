@@ -16,6 +16,8 @@ from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.invisible_collector import router as invisible_collector_router
+from attrium.identity.api import router as identity_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     for router in (customers_router, attributes_router, keys_router, workspace_router):
         app.include_router(router)
+    app.include_router(identity_router)
+    app.include_router(invisible_collector_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

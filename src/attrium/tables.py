@@ -5,6 +5,7 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.identity.store import suppressions
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "customer_identifiers",
     "customers",
     "metadata",
+    "suppressions",
     "workspaces",
 ]

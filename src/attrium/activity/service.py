@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 class ActivityType(StrEnum):
     CUSTOMER_CREATED = "customer_created"
     CUSTOMER_DELETED = "customer_deleted"
+    CUSTOMER_SUPPRESSED = "customer_suppressed"
+    CUSTOMER_UNSUPPRESSED = "customer_unsuppressed"
+    CUSTOMER_MERGED = "customer_merged"
     ATTRIBUTE_CHANGED = "attribute_changed"
     IDENTIFIER_CHANGED = "identifier_changed"
     ATTRIBUTE_UPDATE_FAILURE = "attribute_update_failure"

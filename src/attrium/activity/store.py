@@ -2,7 +2,19 @@
 
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Select, Table, Text, delete, func, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Select,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core.database import metadata
@@ -51,11 +63,21 @@ async def fetch(connection: AsyncConnection, query: Select[Any]) -> list[dict[st
     return [dict(row._mapping) for row in await connection.execute(query)]
 
 
-async def erase_customer(connection: AsyncConnection, workspace_id: str, profile_id: str) -> int:
-    """Delete a customer's entries; returns how many there were."""
-    condition = (activity.c.workspace_id == workspace_id) & (activity.c.profile_id == profile_id)
-    counted = await connection.execute(select(func.count()).where(condition))
-    erased = int(counted.scalar_one())
+async def erase_customer(
+    connection: AsyncConnection, workspace_id: str, profile_id: str, refs: list[str]
+) -> dict[str, int]:
+    """Delete a customer's entries, and refused writes naming one of its identifiers.
+
+    Returns how many entries of each type there were: the only trace that is kept.
+    """
+    mine = activity.c.profile_id == profile_id
+    if refs:
+        mine = or_(mine, activity.c.customer_ref.in_(refs))
+    condition = and_(activity.c.workspace_id == workspace_id, mine)
+    counted = await connection.execute(
+        select(activity.c.type, func.count()).where(condition).group_by(activity.c.type)
+    )
+    erased = {row[0]: int(row[1]) for row in counted}
     await connection.execute(delete(activity).where(condition))
     return erased
 

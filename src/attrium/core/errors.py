@@ -82,6 +82,13 @@ class IdentifierConflict(Conflict):
     title = "Identifier belongs to another customer"
 
 
+class IdentifierSuppressed(Conflict):
+    """An identifier in the request belongs to a suppressed customer."""
+
+    slug = "identifier-suppressed"
+    title = "Identifier is suppressed"
+
+
 class AlreadyExists(Conflict):
     slug = "already-exists"
     title = "Already exists"

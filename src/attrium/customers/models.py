@@ -61,6 +61,7 @@ class CustomerWrite:
     custom_identifiers: dict[str, str | None] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     update_only: bool = False
+    create_only: bool = False  # AlreadyExists (naming the customer) instead of updating
 
 
 @dataclass(frozen=True, slots=True)

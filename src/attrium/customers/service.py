@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
-from attrium.activity import store as activity_store
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, limits_for
@@ -29,9 +28,11 @@ from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
+    AlreadyExists,
     AttriumError,
     FieldError,
     IdentifierConflict,
+    IdentifierSuppressed,
     LimitExceeded,
     NotFound,
 )
@@ -52,6 +53,8 @@ from attrium.customers.models import (
     IdentifierConflictInfo,
     WriteOutcome,
 )
+from attrium.identity import erasure
+from attrium.identity.suppressions import ensure_not_suppressed
 
 MAX_WRITE_ATTEMPTS = 3
 
@@ -119,7 +122,9 @@ async def _record_rejection(
 ) -> None:
     async with db.reader() as connection:
         profile_id = await store.owner_of(connection, actor.workspace_id, ref)
-    await activity.record_rejection(db, actor, error, customer_ref=str(ref), profile_id=profile_id)
+    # A suppressed identifier's value must not come back through the log.
+    customer_ref = None if isinstance(error, IdentifierSuppressed) else str(ref)
+    await activity.record_rejection(db, actor, error, customer_ref, profile_id=profile_id)
 
 
 async def _upsert(
@@ -130,6 +135,8 @@ async def _upsert(
     options: WriteOptions,
 ) -> WriteOutcome:
     changes = _requested_changes(write, options.max_identifier_bytes)
+    named = [(change.field, change.ref) for change in changes if change.value is not None]
+    await ensure_not_suppressed(connection, actor, [("customer_id", ref), *named])
     patch = await prepare_values(
         connection, actor, write.attributes, options.limits, CUSTOMER_NAMESPACE
     )
@@ -147,6 +154,8 @@ async def _upsert(
         path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True, via=via.field)
         changes = [path_change, *changes]
         owners[path_change] = None
+    if write.create_only:
+        raise AlreadyExists(f"customer {ref} already exists", extra={"profile_id": target})
     return await _update(connection, actor, ref, target, changes, owners, patch, options)
 
 
@@ -465,20 +474,16 @@ async def list_customers(
 
 
 async def delete(db: Database, actor: Actor, ref: CustomerRef) -> None:
-    """Erase a customer: profile, identifiers, and the personal data in its activity."""
+    """Erase a customer: profile, identifiers, subscriptions, relationships, and the
+    personal data in its activity (only anonymous counts remain)."""
     async with db.transaction() as connection:
         profile_id = await _resolve(connection, actor, ref)
         await store.read(connection, actor.workspace_id, profile_id, lock=True)
-        await store.delete_customer(connection, actor.workspace_id, profile_id)
-        erased = await activity_store.erase_customer(connection, actor.workspace_id, profile_id)
+        customer = await read_customer(connection, actor, profile_id)
+        erased = await erasure.erase(connection, actor, customer)
+        details = {"erased_activity_entries": sum(erased.values()), "erased_by_type": erased}
         await activity.record(
-            connection,
-            actor,
-            [
-                ActivityEntry(
-                    ActivityType.CUSTOMER_DELETED, details={"erased_activity_entries": erased}
-                )
-            ],
+            connection, actor, [ActivityEntry(ActivityType.CUSTOMER_DELETED, details=details)]
         )
 
 

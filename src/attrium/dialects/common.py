@@ -1,0 +1,99 @@
+"""What every dialect shares: errors answered in the vendor's shape, and who is calling.
+
+A dialect's router uses `dialect_route(render)` as its route class, so that every
+domain error raised while serving one of its routes (authentication, validation,
+the services' rules) is answered by the vendor's own mapping instead of the native
+problem+json.
+"""
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+from attrium.auth import service as keys
+from attrium.auth.actor import Actor
+from attrium.auth.api import requires
+from attrium.auth.scopes import Scope
+from attrium.core.deps import DatabaseDep
+from attrium.core.errors import AttriumError, Unauthenticated
+from attrium.core.http import JsonRoute
+from attrium.core.problems import request_validation_error
+
+ErrorRenderer = Callable[[AttriumError], Response]
+
+
+def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
+    """A route class whose errors `render` turns into the vendor's response."""
+
+    class DialectRoute(JsonRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def handle_in_vendor_shape(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except AttriumError as error:
+                    return render(error)
+                except RequestValidationError as error:
+                    return render(request_validation_error(error))
+
+            return handle_in_vendor_shape
+
+    return DialectRoute
+
+
+def bearer_actor(source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the bearer key's actor, holding `scope`, acting as `source`."""
+    authenticated = requires(scope)
+
+    async def dialect_actor(actor: Annotated[Actor, Depends(authenticated)]) -> Actor:
+        return actor.with_source(source)
+
+    return dialect_actor
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """The user and password of an `Authorization: Basic` header, or None."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, separator, password = decoded.partition(":")
+    return (user, password) if separator else None
+
+
+def vendor_setting(actor: Actor, name: str, vendor_default: int | None) -> int | None:
+    """A per-workspace setting as a dialect sees it: the workspace's own value, else
+    the vendor's documented default (None: the vendor documents no limit)."""
+    value = actor.workspace.overrides.get(name, vendor_default)
+    return None if value is None else int(value)
+
+
+def first_message(error: AttriumError) -> str:
+    """The sentence a vendor's one-message error body carries."""
+    if len(error.errors) == 1:
+        only = error.errors[0]
+        return f"{only.field}: {only.message}"
+    return error.detail
+
+
+def header_key_actor(header: str, source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`)."""
+
+    async def dialect_actor(request: Request, db: DatabaseDep) -> Actor:
+        token = request.headers.get(header, "").strip()
+        if not token:
+            raise Unauthenticated(f"send an API key in the {header} header")
+        actor = (await keys.authenticate(db, token)).with_source(source)
+        actor.require(scope)
+        return actor
+
+    return dialect_actor

@@ -1,0 +1,47 @@
+"""Native identity routes: suppress, unsuppress (and merge)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from attrium.auth.actor import Actor
+from attrium.auth.api import requires
+from attrium.auth.scopes import Scope
+from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.http import JsonRoute
+from attrium.core.jsonio import JsonResponse
+from attrium.core.schemas import PROBLEM_RESPONSES
+from attrium.customers.identity import parse_ref
+from attrium.identity import service
+from attrium.identity.schemas import SuppressionOut
+
+Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
+
+router = APIRouter(
+    prefix="/v1/customers", tags=["identity"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
+)
+
+
+@router.post("/{customer_id}/suppress", response_model=SuppressionOut)
+async def suppress_customer(
+    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Delete the customer and block its identifiers (kept as keyed hashes) from reuse."""
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    suppression = await service.suppress(db, actor, ref)
+    return JsonResponse(
+        {
+            "suppression_id": suppression.suppression_id,
+            "profile_id": suppression.profile_id,
+            "identifiers": suppression.identifiers,
+        }
+    )
+
+
+@router.post("/{customer_id}/unsuppress", status_code=204)
+async def unsuppress_customer(
+    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Lift the suppression that blocks this identifier (and its siblings)."""
+    await service.unsuppress(db, actor, parse_ref(customer_id, settings.max_identifier_bytes))
+    return Response(status_code=204)

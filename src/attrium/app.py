@@ -9,11 +9,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from attrium import __version__
 from attrium.attributes.api import router as attributes_router
 from attrium.auth.api import router as keys_router
-from attrium.core import problems
+from attrium.core import logs, metrics, problems
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
 from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
+from attrium.core.middleware import RequestContextMiddleware
+from attrium.core.ratelimit import rate_limiter
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()
 
@@ -43,8 +46,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         default_response_class=JsonResponse,
     )
     app.state.settings = settings
+    app.state.rate_limiter = rate_limiter(settings)
+    logs.route_through_logging()
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
+    app.include_router(metrics.router)
     for router in (customers_router, attributes_router, keys_router, workspace_router):
         app.include_router(router)
     app.include_router(identity_router)
@@ -69,4 +76,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 def create_default_app() -> FastAPI:
     """Factory for `uvicorn --factory` and worker processes: settings from the environment."""
+    logs.configure(get_settings().log_level)
     return create_app()

@@ -69,6 +69,14 @@ class MethodNotAllowed(AttriumError):
     title = "Method not allowed"
 
 
+class RequestTimeout(AttriumError):
+    """The client stopped sending its request body."""
+
+    status = 408
+    slug = "request-timeout"
+    title = "Request body not received in time"
+
+
 class Conflict(AttriumError):
     status = 409
     slug = "conflict"
@@ -117,6 +125,13 @@ class LimitExceeded(ValidationFailed):
     title = "A workspace limit would be exceeded"
 
 
+class OutboundRefused(ValidationFailed):
+    """A URL the server was asked to call points where outbound calls may not go."""
+
+    slug = "outbound-refused"
+    title = "The URL may not be called"
+
+
 class RateLimited(AttriumError):
     status = 429
     slug = "rate-limited"
@@ -131,6 +146,14 @@ class Unavailable(AttriumError):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+
+
+class OutboundFailed(AttriumError):
+    """A call the server made to another service failed after its retries."""
+
+    status = 502
+    slug = "outbound-failed"
+    title = "A call to another service failed"
 
 
 def single_field_error(

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 import orjson
-from fastapi import Response
+from fastapi.responses import JSONResponse
 
 from attrium.core.errors import FieldError, MalformedRequest
 
@@ -19,7 +19,9 @@ def dump(content: Any) -> bytes:
     return orjson.dumps(content, option=JSON_OPTIONS)
 
 
-class JsonResponse(Response):
+class JsonResponse(JSONResponse):
+    """orjson rendering; a JSONResponse so that OpenAPI documents the response models."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -69,6 +69,7 @@ class Deployment:
 def deployment(backend: str, folder: Path, **settings: str) -> Deployment:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
     env["ATTRIUM_RATE_LIMIT_PER_SECOND"] = "0"
+    env["ATTRIUM_DATABASE_POOL_SIZE"] = "5"  # PostgreSQL's 100 connections are shared
     if backend == "sqlite":
         env["ATTRIUM_DATABASE_URL"] = f"sqlite:///{folder / 'attrium.db'}"
     else:

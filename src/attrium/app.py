@@ -18,8 +18,14 @@ from attrium.core.middleware import RequestContextMiddleware
 from attrium.core.ratelimit import rate_limiter
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.dialects.attentive import router as attentive_router
+from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.identity.api import router as identity_router
+from attrium.imports.api import router as imports_router
+from attrium.imports.runner import ImportRunner
+from attrium.segments.api import router as segments_router
+from attrium.templates.api import router as templates_router
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -31,9 +37,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.db = database or Database(settings)
+        app.state.import_runner = ImportRunner(app.state.db, settings)
+        if settings.import_runner:
+            app.state.import_runner.start()
         try:
             yield
         finally:
+            await app.state.import_runner.stop()
             await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()
@@ -49,13 +59,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.rate_limiter = rate_limiter(settings)
     logs.route_through_logging()
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_limits={"/v1/imports": settings.max_import_bytes},
+    )
     app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     app.include_router(metrics.router)
-    for router in (customers_router, attributes_router, keys_router, workspace_router):
+    routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
+    for router in routers:
         app.include_router(router)
+    app.include_router(attentive_router)
+    app.include_router(customerio_router)
     app.include_router(identity_router)
     app.include_router(invisible_collector_router)
+    app.include_router(segments_router)
+    app.include_router(templates_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

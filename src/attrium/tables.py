@@ -6,6 +6,9 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
+from attrium.imports.store import import_chunks, import_errors, import_jobs
+from attrium.segments.store import segments
+from attrium.templates.store import templates
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -14,7 +17,12 @@ __all__ = [
     "attribute_definitions",
     "customer_identifiers",
     "customers",
+    "import_chunks",
+    "import_errors",
+    "import_jobs",
     "metadata",
+    "segments",
     "suppressions",
+    "templates",
     "workspaces",
 ]

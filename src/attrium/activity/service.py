@@ -101,7 +101,15 @@ async def record_rejection(
     profile_id: str | None = None,
 ) -> None:
     """Log a refused write in a transaction of its own (the write's was rolled back)."""
-    entry = ActivityEntry(
+    async with db.transaction() as connection:
+        await record(connection, actor, [rejection_entry(error, customer_ref, profile_id)])
+
+
+def rejection_entry(
+    error: AttriumError, customer_ref: str | None, profile_id: str | None = None
+) -> ActivityEntry:
+    """The entry that records a refused write."""
+    return ActivityEntry(
         type=ActivityType.WRITE_REJECTED,
         profile_id=profile_id,
         customer_ref=customer_ref,
@@ -110,8 +118,6 @@ async def record_rejection(
         if error.errors
         else None,
     )
-    async with db.transaction() as connection:
-        await record(connection, actor, [entry])
 
 
 def as_public(row: dict[str, Any]) -> dict[str, Any]:

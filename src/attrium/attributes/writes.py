@@ -1,6 +1,7 @@
 """The rules every attribute write goes through, whatever route it came by."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +28,12 @@ from attrium.attributes.values import (
 )
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
-from attrium.core.errors import FieldError, LimitExceeded, ValidationFailed
+from attrium.core.errors import AttriumError, FieldError, LimitExceeded, ValidationFailed
 from attrium.workspaces import store as workspace_store
 
 API_WRITE_MARK_PERIOD = timedelta(hours=1)
+
+PreparedPatch = dict[str, Any] | AttriumError
 
 
 async def prepare_values(
@@ -47,29 +50,115 @@ async def prepare_values(
     value, within the workspace's limit. The whole patch is refused if any part of
     it breaks a rule.
     """
-    if len(patch) > limits.max_per_request:
-        raise LimitExceeded(
-            f"{len(patch)} attributes in one request; at most {limits.max_per_request}",
-            [FieldError(field_prefix, "limit.per_request", "split the write into smaller ones")],
-        )
-    _raise_if(_shape_errors(patch, limits, field_prefix))
-    definitions = await load_definitions(connection, actor, namespace, patch.keys())
-    canonical, new_types, errors = _canonicalise(patch, definitions, limits, field_prefix)
-    _raise_if(errors)
+    [prepared] = await prepare_many(connection, actor, [patch], limits, namespace, field_prefix)
+    if isinstance(prepared, AttriumError):
+        raise prepared
+    return prepared
+
+
+async def prepare_many(
+    connection: AsyncConnection,
+    actor: Actor,
+    patches: Sequence[Mapping[str, Any]],
+    limits: AttributeLimits,
+    namespace: str,
+    field_prefix: str = "attributes",
+) -> list[PreparedPatch]:
+    """Validate patches in order, each as if it were a request of its own.
+
+    Each patch comes back in canonical form, or as the error that refuses it whole.
+    A patch may rely on the types that an earlier accepted patch of the same call
+    gave to new attributes; the catalog is read and written once for all of them.
+    """
+    outcomes: list[PreparedPatch | None] = [
+        _request_error(p, limits, field_prefix) for p in patches
+    ]
+    names = {
+        name
+        for patch, done in zip(patches, outcomes, strict=True)
+        if done is None
+        for name in patch
+    }
+    definitions = await load_definitions(connection, actor, namespace, names)
+    plan = _TypePlan({name: definition.spec for name, definition in definitions.items()})
+    for index, patch in enumerate(patches):
+        if outcomes[index] is None:
+            outcomes[index] = await _prepare_one(
+                connection, actor, namespace, patch, plan, limits, field_prefix
+            )
+    if plan.new_types:
+        winners = await _define_inferred(connection, actor, namespace, plan.new_types)
+        definitions.update(winners)
+        _recheck_losers(patches, outcomes, plan, winners, limits, field_prefix)
+    accepted = [outcome for outcome in outcomes if isinstance(outcome, dict)]
+    await _mark_api_write(connection, actor, namespace, definitions.values(), accepted)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+@dataclass(slots=True)
+class _TypePlan:
+    """The specs a patch is checked against: the catalog's, then those earlier patches inferred."""
+
+    specs: dict[str, TypeSpec]
+    new_types: dict[str, AttributeType] = field(default_factory=dict)
+    existing_count: int | None = None
+
+
+async def _prepare_one(
+    connection: AsyncConnection,
+    actor: Actor,
+    namespace: str,
+    patch: Mapping[str, Any],
+    plan: _TypePlan,
+    limits: AttributeLimits,
+    field_prefix: str,
+) -> PreparedPatch:
+    canonical, new_types, errors = _canonicalise(patch, plan.specs, limits, field_prefix)
+    if errors:
+        return ValidationFailed(summarise(errors), errors)
     if new_types:
-        definitions.update(
-            await _define_inferred(connection, actor, namespace, new_types, limits, field_prefix)
+        if plan.existing_count is None:
+            await workspace_store.lock(connection, actor.workspace_id)
+            plan.existing_count = await _counted(connection, actor, namespace, limits)
+        room_error = _room_error(
+            actor, plan.existing_count + len(plan.new_types), list(new_types), limits, field_prefix
         )
-        # A concurrent writer may have fixed a type first: check against the winner.
-        canonical, _, errors = _canonicalise(patch, definitions, limits, field_prefix)
-        _raise_if(errors)
-    await _mark_api_write(connection, actor, namespace, definitions.values(), canonical)
+        if room_error:
+            return room_error
+        plan.new_types.update(new_types)
+        plan.specs.update({name: TypeSpec(kind) for name, kind in new_types.items()})
     return canonical
 
 
-def _raise_if(errors: list[FieldError]) -> None:
-    if errors:
-        raise ValidationFailed(summarise(errors), errors)
+def _recheck_losers(
+    patches: Sequence[Mapping[str, Any]],
+    outcomes: list[PreparedPatch | None],
+    plan: _TypePlan,
+    winners: Mapping[str, Definition],
+    limits: AttributeLimits,
+    field_prefix: str,
+) -> None:
+    """A concurrent writer may have fixed a type first: check against the winner."""
+    lost = {name for name, kind in plan.new_types.items() if winners[name].type is not kind}
+    if not lost:
+        return
+    plan.specs.update({name: winners[name].spec for name in lost})
+    for index, patch in enumerate(patches):
+        if isinstance(outcomes[index], dict) and lost.intersection(patch):
+            canonical, _, errors = _canonicalise(patch, plan.specs, limits, field_prefix)
+            outcomes[index] = ValidationFailed(summarise(errors), errors) if errors else canonical
+
+
+def _request_error(
+    patch: Mapping[str, Any], limits: AttributeLimits, field_prefix: str
+) -> AttriumError | None:
+    if len(patch) > limits.max_per_request:
+        return LimitExceeded(
+            f"{len(patch)} attributes in one request; at most {limits.max_per_request}",
+            [FieldError(field_prefix, "limit.per_request", "split the write into smaller ones")],
+        )
+    errors = _shape_errors(patch, limits, field_prefix)
+    return ValidationFailed(summarise(errors), errors) if errors else None
 
 
 def _shape_errors(
@@ -91,7 +180,7 @@ def _shape_errors(
 
 def _canonicalise(
     patch: Mapping[str, Any],
-    definitions: Mapping[str, Definition],
+    specs: Mapping[str, TypeSpec],
     limits: AttributeLimits,
     field_prefix: str,
 ) -> tuple[dict[str, Any], dict[str, AttributeType], list[FieldError]]:
@@ -102,9 +191,9 @@ def _canonicalise(
         if value is None:
             canonical[name] = None
             continue
-        definition = definitions.get(name)
-        spec = definition.spec if definition else TypeSpec(infer_type(value, limits.values))
-        if definition is None:
+        spec = specs.get(name)
+        if spec is None:
+            spec = TypeSpec(infer_type(value, limits.values))
             new_types[name] = spec.type
         try:
             canonical[name] = canonical_value(f"{field_prefix}.{name}", value, spec, name)
@@ -125,11 +214,8 @@ async def _define_inferred(
     actor: Actor,
     namespace: str,
     new_types: dict[str, AttributeType],
-    limits: AttributeLimits,
-    field_prefix: str,
 ) -> dict[str, Definition]:
-    await workspace_store.lock(connection, actor.workspace_id)
-    await ensure_room(connection, actor, namespace, list(new_types), limits, field_prefix)
+    """Insert inferred definitions (the caller holds the workspace lock); the winners."""
     now = utcnow()
     rows = [
         definition_row(actor, namespace, DefinitionInput(name, attribute_type), now, declared=False)
@@ -137,6 +223,12 @@ async def _define_inferred(
     ]
     await store.insert_new(connection, rows)
     return await load_definitions(connection, actor, namespace, new_types)
+
+
+async def _counted(
+    connection: AsyncConnection, actor: Actor, namespace: str, limits: AttributeLimits
+) -> int:
+    return await store.count(connection, actor.workspace_id, namespace, limits.counted_source)
 
 
 async def ensure_room(
@@ -148,12 +240,24 @@ async def ensure_room(
     field_prefix: str,
 ) -> None:
     """Refuse new definitions beyond the limit; the caller holds the workspace lock."""
+    existing = await _counted(connection, actor, namespace, limits)
+    error = _room_error(actor, existing, new_names, limits, field_prefix)
+    if error:
+        raise error
+
+
+def _room_error(
+    actor: Actor,
+    existing: int,
+    new_names: list[str],
+    limits: AttributeLimits,
+    field_prefix: str,
+) -> LimitExceeded | None:
     if limits.counted_source is not None and limits.counted_source != source_label(actor):
-        return
-    existing = await store.count(connection, actor.workspace_id, namespace, limits.counted_source)
+        return None
     if existing + len(new_names) <= limits.max_definitions:
-        return
-    raise LimitExceeded(
+        return None
+    return LimitExceeded(
         f"the workspace has {existing} of {limits.max_definitions} custom attributes; "
         f"this write would add {len(new_names)} more",
         [
@@ -172,17 +276,18 @@ async def _mark_api_write(
     actor: Actor,
     namespace: str,
     definitions: Iterable[Definition],
-    canonical: Mapping[str, Any],
+    accepted: list[dict[str, Any]],
 ) -> None:
     """Keep the catalog's "updated via API" mark fresh, at most once per period."""
-    if actor.source == IMPORT_SOURCE:
+    if actor.source == IMPORT_SOURCE or not accepted:
         return
+    written = {name for canonical in accepted for name in canonical}
     now = utcnow()
     stale_before = now - API_WRITE_MARK_PERIOD
     stale = [
         definition.name
         for definition in definitions
-        if definition.name in canonical
+        if definition.name in written
         and (definition.last_api_write_at is None or definition.last_api_write_at < stale_before)
     ]
     if stale:

@@ -49,17 +49,21 @@ def _is_json(request: Request) -> bool:
 class BodyLimitMiddleware:
     """Refuses request bodies over `max_bytes` with 413, whether announced or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_limits = upload_limits or {}  # path -> a larger limit (streamed uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limits.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
             return
         received = 0
 
@@ -68,17 +72,17 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self.too_large()
+                if received > limit:
+                    raise self.too_large(limit)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    def too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes")
+    def too_large(self, limit: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"the request body is larger than {limit} bytes")
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        error = self.too_large()
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        error = self.too_large(limit)
         body = dump(problem_body(error, scope.get("path", "")))
         await send(
             {

@@ -36,6 +36,22 @@ class Settings(BaseSettings):
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
+    max_import_bytes: int = Field(
+        default=10 * 1024**3, ge=1, description="largest import upload (413 beyond)"
+    )
+    import_runner: bool = Field(default=True, description="apply queued imports in this process")
+    import_batch_rows: int = Field(
+        default=1000, ge=1, le=10_000, description="import rows applied per transaction"
+    )
+    import_chunk_bytes: int = Field(
+        default=1_048_576, ge=1024, description="import upload stored in chunks of this size"
+    )
+    import_lease_seconds: float = Field(
+        default=30.0, gt=0, description="an import runner silent this long is presumed dead"
+    )
+    import_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often an idle runner looks for queued imports"
+    )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest wait for the next part of a request body (408)"

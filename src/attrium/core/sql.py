@@ -2,7 +2,18 @@
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Table, Text, cast, exists, func, literal, type_coerce
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +44,14 @@ def json_merge(
     if backend_of(connection) == "postgresql":
         return func.jsonb_strip_nulls(column.op("||")(cast(literal(dump_json(patch)), JSONB)))
     return type_coerce(func.json_patch(column, dump_json(patch)), JSON)
+
+
+def json_merge_bound(connection: AsyncConnection, column: Any, name: str) -> ColumnElement[Any]:
+    """`json_merge` with the patch as the JSON text of the bound parameter `name` (executemany)."""
+    patch = bindparam(name, type_=Text)
+    if backend_of(connection) == "postgresql":
+        return func.jsonb_strip_nulls(column.op("||")(cast(patch, JSONB)))
+    return type_coerce(func.json_patch(column, patch), JSON)
 
 
 def sqlite_json_path(key: str) -> str | None:

@@ -92,6 +92,7 @@ class WriteOptions:
     limits: AttributeLimits
     max_identifier_bytes: int
     locked_kinds: frozenset[IdentifierKind] | None = None
+    attributes_field: str = "attributes"  # where a dialect's body holds the attributes
 
 
 async def upsert(
@@ -134,32 +135,26 @@ async def _upsert(
     write: CustomerWrite,
     options: WriteOptions,
 ) -> WriteOutcome:
-    changes = _requested_changes(write, options.max_identifier_bytes)
+    changes = requested_changes(write, options.max_identifier_bytes)
     named = [(change.field, change.ref) for change in changes if change.value is not None]
     await ensure_not_suppressed(connection, actor, [("customer_id", ref), *named])
     patch = await prepare_values(
-        connection, actor, write.attributes, options.limits, CUSTOMER_NAMESPACE
+        connection,
+        actor,
+        write.attributes,
+        options.limits,
+        CUSTOMER_NAMESPACE,
+        options.attributes_field,
     )
     owners = await _owners(connection, actor, changes)
-    target = await store.owner_of(connection, actor.workspace_id, ref)
+    path_owner = await store.owner_of(connection, actor.workspace_id, ref)
+    target, changes = choose_target(ref, write, changes, owners, path_owner)
     if target is None:
-        if ref.kind is IdentifierKind.PROFILE:
-            raise NotFound(f"no customer with profile id {ref.value}")
-        target = next((owners[change] for change in changes if owners.get(change)), None)
-        if target is None:
-            if write.update_only:
-                raise NotFound(f"no customer {ref} (update only: nothing was created)")
-            return await _create(connection, actor, ref, changes, patch, options)
-        via = next(change for change in changes if owners.get(change) == target)
-        path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True, via=via.field)
-        changes = [path_change, *changes]
-        owners[path_change] = None
-    if write.create_only:
-        raise AlreadyExists(f"customer {ref} already exists", extra={"profile_id": target})
+        return await _create(connection, actor, plan_create(actor, ref, changes, patch, options))
     return await _update(connection, actor, ref, target, changes, owners, patch, options)
 
 
-def _requested_changes(write: CustomerWrite, max_bytes: int) -> list[IdentifierChange]:
+def requested_changes(write: CustomerWrite, max_bytes: int) -> list[IdentifierChange]:
     changes = []
     for kind in COLUMN_KINDS:
         if kind in write.identifiers:
@@ -186,14 +181,59 @@ async def _owners(
     }
 
 
-async def _create(
-    connection: AsyncConnection,
+def choose_target(
+    ref: CustomerRef,
+    write: CustomerWrite,
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    path_owner: str | None,
+) -> tuple[str | None, list[IdentifierChange]]:
+    """The customer a write means (None: a new one) and the identifier changes to apply."""
+    target, changes = _target(ref, write, changes, owners, path_owner)
+    if target is not None and write.create_only:
+        raise AlreadyExists(f"customer {ref} already exists", extra={"profile_id": target})
+    return target, changes
+
+
+def _target(
+    ref: CustomerRef,
+    write: CustomerWrite,
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    path_owner: str | None,
+) -> tuple[str | None, list[IdentifierChange]]:
+    if path_owner is not None:
+        return path_owner, changes
+    if ref.kind is IdentifierKind.PROFILE:
+        raise NotFound(f"no customer with profile id {ref.value}")
+    target = next((owners[change] for change in changes if owners.get(change)), None)
+    if target is None:
+        if write.update_only:
+            raise NotFound(f"no customer {ref} (update only: nothing was created)")
+        return None, changes
+    via = next(change for change in changes if owners.get(change) == target)
+    path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True, via=via.field)
+    return target, [path_change, *changes]
+
+
+@dataclass(frozen=True, slots=True)
+class CreatePlan:
+    """What creating one customer writes: its row, custom identifiers and activity."""
+
+    profile_id: str
+    row: dict[str, Any]
+    custom_identifiers: dict[str, str]
+    entries: list[ActivityEntry]
+    conflicts: list[IdentifierConflictInfo]
+
+
+def plan_create(
     actor: Actor,
     ref: CustomerRef,
     changes: list[IdentifierChange],
     patch: dict[str, Any],
     options: WriteOptions,
-) -> WriteOutcome:
+) -> CreatePlan:
     path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True)
     identifiers: dict[tuple[IdentifierKind, str | None], IdentifierChange] = {
         (path_change.kind, path_change.name): path_change
@@ -212,19 +252,20 @@ async def _create(
     row: dict[str, Any] = {
         "workspace_id": actor.workspace_id,
         "profile_id": profile_id,
+        "external_id": None,
+        "email": None,
+        "phone": None,
+        "anonymous_id": None,
         "attributes": attributes,
         "created_at": now,
         "updated_at": now,
     }
-    for (kind, _name), change in identifiers.items():
+    custom: dict[str, str] = {}
+    for (kind, name), change in identifiers.items():
         if kind is not IdentifierKind.CUSTOM:
             row[store.COLUMN_OF_KIND[kind].name] = change.value
-    await store.insert(connection, row)
-    for (kind, name), change in identifiers.items():
-        if kind is IdentifierKind.CUSTOM and name is not None:
-            await store.set_custom_identifier(
-                connection, actor.workspace_id, profile_id, name, change.value
-            )
+        elif name is not None and change.value is not None:
+            custom[name] = change.value
     entries = [
         ActivityEntry(
             ActivityType.CUSTOMER_CREATED,
@@ -236,12 +277,70 @@ async def _create(
         *_attribute_entries(profile_id, {}, attributes),
         *_conflict_entries(profile_id, conflicts),
     ]
-    await activity.record(connection, actor, entries)
-    customer = await read_customer(connection, actor, profile_id)
-    return WriteOutcome(customer, created=True, changed=True, conflicts=conflicts)
+    return CreatePlan(profile_id, row, custom, entries, conflicts)
+
+
+async def _create(connection: AsyncConnection, actor: Actor, plan: CreatePlan) -> WriteOutcome:
+    await store.insert(connection, plan.row)
+    for name, value in plan.custom_identifiers.items():
+        await store.set_custom_identifier(
+            connection, actor.workspace_id, plan.profile_id, name, value
+        )
+    await activity.record(connection, actor, plan.entries)
+    customer = await read_customer(connection, actor, plan.profile_id)
+    return WriteOutcome(customer, created=True, changed=True, conflicts=plan.conflicts)
 
 
 _PATH_DIFFERS = "the body gives a different value for the identifier the path addresses by"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePlan:
+    """What updating one customer writes; `columns` and `custom_identifiers` None removes."""
+
+    columns: dict[IdentifierKind, str | None]
+    attribute_patch: dict[str, Any]
+    custom_identifiers: dict[str, str | None]
+    entries: list[ActivityEntry]
+    conflicts: list[IdentifierConflictInfo]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.columns or self.attribute_patch or self.custom_identifiers)
+
+
+def plan_update(
+    ref: CustomerRef,
+    row: Mapping[str, Any],
+    current_custom: Mapping[str, str],
+    changes: list[IdentifierChange],
+    owners: Mapping[IdentifierChange, str | None],
+    patch: dict[str, Any],
+    options: WriteOptions,
+) -> UpdatePlan:
+    """The write to the locked customer `row`, under the identity and attribute rules."""
+    profile_id: str = row["profile_id"]
+    accepted, conflicts = _plan_identifiers(
+        ref, row, current_custom, changes, owners, profile_id, options
+    )
+    old_attributes: dict[str, Any] = row["attributes"]
+    attribute_patch = _effective_patch(old_attributes, patch)
+    if attribute_patch:
+        _check_per_customer(_merged(old_attributes, attribute_patch), options.limits)
+    entries = [
+        *_identifier_entries(profile_id, row, current_custom, accepted),
+        *_attribute_entries(profile_id, old_attributes, attribute_patch),
+        *_conflict_entries(profile_id, conflicts),
+    ]
+    return UpdatePlan(
+        columns={c.kind: c.value for c in accepted if c.kind is not IdentifierKind.CUSTOM},
+        attribute_patch=attribute_patch,
+        custom_identifiers={
+            c.name: c.value for c in accepted if c.kind is IdentifierKind.CUSTOM and c.name
+        },
+        entries=entries,
+        conflicts=conflicts,
+    )
 
 
 async def _update(
@@ -260,34 +359,21 @@ async def _update(
     current_custom = (
         await store.custom_identifiers_of(connection, actor.workspace_id, [profile_id])
     )[profile_id]
-    accepted, conflicts = _plan_identifiers(
-        ref, row, current_custom, changes, owners, profile_id, options
-    )
-    old_attributes: dict[str, Any] = row["attributes"]
-    attribute_patch = _effective_patch(old_attributes, patch)
-    if attribute_patch:
-        _check_per_customer(_merged(old_attributes, attribute_patch), options.limits)
-    columns: dict[IdentifierKind, str | None] = {
-        c.kind: c.value for c in accepted if c.kind is not IdentifierKind.CUSTOM
-    }
-    if columns or attribute_patch or any(c.kind is IdentifierKind.CUSTOM for c in accepted):
+    plan = plan_update(ref, row, current_custom, changes, owners, patch, options)
+    if plan.changed:
         await store.update_customer(
-            connection, actor.workspace_id, profile_id, columns, attribute_patch, utcnow()
+            connection,
+            actor.workspace_id,
+            profile_id,
+            plan.columns,
+            plan.attribute_patch,
+            utcnow(),
         )
-    for change in accepted:
-        if change.kind is IdentifierKind.CUSTOM and change.name is not None:
-            await store.set_custom_identifier(
-                connection, actor.workspace_id, profile_id, change.name, change.value
-            )
-    entries = [
-        *_identifier_entries(profile_id, row, current_custom, accepted),
-        *_attribute_entries(profile_id, old_attributes, attribute_patch),
-        *_conflict_entries(profile_id, conflicts),
-    ]
-    await activity.record(connection, actor, entries)
+    for name, value in plan.custom_identifiers.items():
+        await store.set_custom_identifier(connection, actor.workspace_id, profile_id, name, value)
+    await activity.record(connection, actor, plan.entries)
     customer = await read_customer(connection, actor, profile_id)
-    changed = bool(accepted or attribute_patch)
-    return WriteOutcome(customer, created=False, changed=changed, conflicts=conflicts)
+    return WriteOutcome(customer, created=False, changed=plan.changed, conflicts=plan.conflicts)
 
 
 def _plan_identifiers(

@@ -1,5 +1,6 @@
 """SQL for customers and their identifiers."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     delete,
     func,
     select,
@@ -20,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core import sql
-from attrium.core.database import metadata
+from attrium.core.database import dump_json, metadata
 from attrium.core.types import UtcDateTime, json_document
 from attrium.customers.identity import CustomerRef, IdentifierKind
 
@@ -200,3 +202,112 @@ async def purge_attribute(connection: AsyncConnection, workspace_id: str, name: 
         )
         .values(attributes=sql.json_merge(connection, customers.c.attributes, {name: None}))
     )
+
+
+# Set-based statements for batches of writes (imports).
+
+
+async def owners_by_column(
+    connection: AsyncConnection, workspace_id: str, kind: IdentifierKind, values: list[str]
+) -> dict[str, str]:
+    """Which customer holds each of `values` of one column identifier."""
+    if not values:
+        return {}
+    column = COLUMN_OF_KIND[kind]
+    query = select(column, customers.c.profile_id).where(
+        customers.c.workspace_id == workspace_id, column.in_(values)
+    )
+    return {row[0]: row[1] for row in await connection.execute(query)}
+
+
+async def owners_by_custom(
+    connection: AsyncConnection, workspace_id: str, name: str, values: list[str]
+) -> dict[str, str]:
+    """Which customer holds each of `values` of the custom identifier `name`."""
+    if not values:
+        return {}
+    query = select(customer_identifiers.c.value, customer_identifiers.c.profile_id).where(
+        customer_identifiers.c.workspace_id == workspace_id,
+        customer_identifiers.c.name == name,
+        customer_identifiers.c.value.in_(values),
+    )
+    return {row.value: row.profile_id for row in await connection.execute(query)}
+
+
+async def read_many(
+    connection: AsyncConnection, workspace_id: str, profile_ids: list[str], *, lock: bool = False
+) -> dict[str, dict[str, Any]]:
+    if not profile_ids:
+        return {}
+    query = select(customers).where(
+        customers.c.workspace_id == workspace_id, customers.c.profile_id.in_(profile_ids)
+    )
+    if lock:
+        query = query.order_by(customers.c.profile_id).with_for_update()
+    return {row.profile_id: dict(row._mapping) for row in await connection.execute(query)}
+
+
+async def insert_many(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await connection.execute(customers.insert(), rows)
+
+
+async def update_many(
+    connection: AsyncConnection,
+    workspace_id: str,
+    changes: list[tuple[str, dict[IdentifierKind, str | None], dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """(profile id, identifier columns, attribute patch) each, merged in SQL, grouped by shape."""
+    groups: dict[tuple[frozenset[IdentifierKind], bool], list[dict[str, Any]]] = {}
+    for profile_id, columns, patch in changes:
+        shape = (frozenset(columns), bool(patch))
+        parameters: dict[str, Any] = {"key_profile_id": profile_id}
+        parameters.update({f"new_{kind.value}": value for kind, value in columns.items()})
+        if patch:
+            parameters["patch"] = dump_json(patch)
+        groups.setdefault(shape, []).append(parameters)
+    for (kinds, has_patch), parameters_list in groups.items():
+        values: dict[str, Any] = {
+            COLUMN_OF_KIND[kind].name: bindparam(f"new_{kind.value}") for kind in kinds
+        }
+        if has_patch:
+            values["attributes"] = sql.json_merge_bound(connection, customers.c.attributes, "patch")
+        values["updated_at"] = now
+        statement = (
+            update(customers)
+            .where(
+                customers.c.workspace_id == workspace_id,
+                customers.c.profile_id == bindparam("key_profile_id"),
+            )
+            .values(**values)
+        )
+        await connection.execute(statement, parameters_list)
+
+
+async def set_custom_identifiers(
+    connection: AsyncConnection,
+    workspace_id: str,
+    changes: Sequence[tuple[str, str, str | None]],
+    *,
+    fresh: bool = False,
+) -> None:
+    """(profile id, name, value or None to remove) each; `fresh` customers have none to drop."""
+    if not changes:
+        return
+    if not fresh:
+        await connection.execute(
+            delete(customer_identifiers).where(
+                customer_identifiers.c.workspace_id == workspace_id,
+                customer_identifiers.c.profile_id == bindparam("key_profile_id"),
+                customer_identifiers.c.name == bindparam("key_name"),
+            ),
+            [{"key_profile_id": pid, "key_name": name} for pid, name, _ in changes],
+        )
+    rows = [
+        {"workspace_id": workspace_id, "profile_id": pid, "name": name, "value": value}
+        for pid, name, value in changes
+        if value is not None
+    ]
+    if rows:
+        await connection.execute(customer_identifiers.insert(), rows)

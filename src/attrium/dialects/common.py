@@ -79,9 +79,8 @@ def vendor_setting(actor: Actor, name: str, vendor_default: int | None) -> int |
 
 def first_message(error: AttriumError) -> str:
     """The sentence a vendor's one-message error body carries."""
-    if len(error.errors) == 1:
-        only = error.errors[0]
-        return f"{only.field}: {only.message}"
+    if len(error.errors) == 1 and not error.detail.startswith(error.errors[0].field):
+        return f"{error.errors[0].field}: {error.detail}"
     return error.detail
 
 

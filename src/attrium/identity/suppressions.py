@@ -7,7 +7,7 @@ equally within a workspace, and nobody without the key can test a guess.
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,17 +26,37 @@ async def ensure_not_suppressed(
     connection: AsyncConnection, actor: Actor, refs: Iterable[tuple[str, CustomerRef]]
 ) -> None:
     """Refuse a write naming a suppressed identifier; `refs` pairs a field with a ref."""
-    hashed = {
-        identifier_hash(actor.workspace.hash_key, ref): field
-        for field, ref in refs
-        if ref.kind is not IdentifierKind.PROFILE
-    }
-    blocked = await store.suppression_of(connection, actor.workspace_id, list(hashed))
-    if not blocked:
-        return
-    fields = sorted({hashed[identifier_hash] for identifier_hash in blocked})
+    [error] = await suppression_errors(connection, actor, [list(refs)])
+    if error is not None:
+        raise error
+
+
+async def suppression_errors(
+    connection: AsyncConnection, actor: Actor, writes: Sequence[Sequence[tuple[str, CustomerRef]]]
+) -> list[IdentifierSuppressed | None]:
+    """For each write's (field, ref) pairs, the error refusing it, if one is suppressed.
+
+    One query for all of them.
+    """
+    hashed_writes = [
+        {
+            identifier_hash(actor.workspace.hash_key, ref): field
+            for field, ref in refs
+            if ref.kind is not IdentifierKind.PROFILE
+        }
+        for refs in writes
+    ]
+    every_hash = sorted({value for hashed in hashed_writes for value in hashed})
+    blocked = set(await store.suppression_of(connection, actor.workspace_id, every_hash))
+    return [_suppressed(hashed, blocked) for hashed in hashed_writes]
+
+
+def _suppressed(hashed: dict[str, str], blocked: set[str]) -> IdentifierSuppressed | None:
+    fields = sorted({field for value, field in hashed.items() if value in blocked})
+    if not fields:
+        return None
     message = "belongs to a suppressed customer; unsuppress it before using it again"
-    raise IdentifierSuppressed(
+    return IdentifierSuppressed(
         f"{', '.join(fields)} {message}",
         [FieldError(field, "identifier.suppressed", f"{field} {message}") for field in fields],
     )

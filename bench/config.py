@@ -1,0 +1,60 @@
+"""Benchmark sizes and switches, from `BENCH_*` environment variables.
+
+`make bench` runs the full sizes the performance issue names; `BENCH_QUICK=1` picks
+sizes that finish in a few minutes on a 2-core machine. Any single size can be set on
+its own (e.g. `BENCH_DURATION=20`).
+"""
+
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _quick() -> bool:
+    return os.environ.get("BENCH_QUICK", "").lower() in ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    quick: bool
+    backends: tuple[str, ...]
+    customers: int  # customers the upserts pick from
+    connections: int  # concurrent connections for upserts (wrk and pgbench alike)
+    duration: int  # seconds per upsert measurement
+    import_customers: int  # rows of the bulk import (and the segment data set)
+    import_attributes: int
+    segment_repeats: int
+    workers: int  # `attrium serve --workers`
+    postgres_admin_url: str
+    database_name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load() -> BenchConfig:
+    quick = _quick()
+    backends = tuple(
+        name.strip()
+        for name in os.environ.get("BENCH_BACKENDS", "postgresql,sqlite").split(",")
+        if name.strip()
+    )
+    return BenchConfig(
+        quick=quick,
+        backends=backends,
+        customers=_int("BENCH_CUSTOMERS", 100_000),
+        connections=_int("BENCH_CONNECTIONS", 32),
+        duration=_int("BENCH_DURATION", 10 if quick else 30),
+        import_customers=_int("BENCH_IMPORT_CUSTOMERS", 50_000 if quick else 1_000_000),
+        import_attributes=10,
+        segment_repeats=_int("BENCH_SEGMENT_REPEATS", 5 if quick else 11),
+        workers=_int("BENCH_WORKERS", 1),
+        postgres_admin_url=os.environ.get("BENCH_POSTGRES_ADMIN_URL", POSTGRES_ADMIN_URL),
+        database_name=os.environ.get("BENCH_DATABASE", "attrium_bench"),
+    )

@@ -1,0 +1,204 @@
+"""Import files: records out of (maybe gzipped) bytes, and customer writes out of records.
+
+NDJSON: one JSON object per line, the body of `PUT /v1/customers/{id}` plus `"id"`.
+CSV: a header row naming identifier columns (`id`, `email`, `phone`, `anonymous_id`,
+`custom_identifiers.NAME`) and attribute columns, each optionally typed as
+`name:type`; an empty cell leaves the attribute alone.
+"""
+
+import csv
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
+from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
+from attrium.core.problems import field_errors
+from attrium.customers.batch import BatchWrite
+from attrium.customers.identity import COLUMN_KINDS, CustomerRef, IdentifierKind, normalise
+from attrium.customers.schemas import CustomerIn
+
+GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_CUSTOM_PREFIX = "custom_identifiers."
+
+
+class ImportFormat(StrEnum):
+    NDJSON = "ndjson"
+    CSV = "csv"
+
+
+class RecordSplitter:
+    """Splits a byte stream into records (lines; CSV records may span lines in quotes)."""
+
+    def __init__(self, import_format: ImportFormat) -> None:
+        self.quoted_newlines = import_format is ImportFormat.CSV
+        self.decompressor: Any = None
+        self.started = False
+        self.buffer = b""
+        self.record = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        if not self.started:
+            self.started = True
+            if data.startswith(GZIP_MAGIC):
+                self.decompressor = zlib.decompressobj(wbits=31)
+        if self.decompressor is not None:
+            data = self._inflate(data)
+        *lines, self.buffer = (self.buffer + data).split(b"\n")
+        return self._records(lines)
+
+    def close(self) -> list[bytes]:
+        if self.decompressor is not None:
+            tail = self.decompressor.flush()
+            if not self.decompressor.eof:
+                raise MalformedRequest("the gzip stream ends early")
+            lines = (self.buffer + tail).split(b"\n")
+        else:
+            lines = [self.buffer]
+        self.buffer = b""
+        records = self._records(lines)
+        if self.record:
+            records.append(self.record)
+        return [record for record in records if record]
+
+    def _inflate(self, data: bytes) -> bytes:
+        try:
+            return bytes(self.decompressor.decompress(data))
+        except zlib.error as error:
+            raise MalformedRequest(f"the upload is not valid gzip: {error}") from None
+
+    def _records(self, lines: list[bytes]) -> list[bytes]:
+        if not self.quoted_newlines:
+            return lines
+        records = []
+        for line in lines:
+            self.record = self.record + b"\n" + line if self.record else line
+            if self.record.count(b'"') % 2 == 0:
+                records.append(self.record)
+                self.record = b""
+        return records
+
+
+def text_of(record: bytes, first: bool) -> str:
+    if first and record.startswith(_UTF8_BOM):
+        record = record[len(_UTF8_BOM) :]
+    try:
+        return record.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise _row_error("line", "encoding", "the line is not valid UTF-8") from None
+
+
+def _row_error(field: str, rule: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, [FieldError(field, rule, message)])
+
+
+def ndjson_write(text: str, max_identifier_bytes: int) -> BatchWrite:
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise MalformedRequest(
+            f"the line is not valid JSON: {error}", [FieldError("line", "json.syntax", str(error))]
+        ) from None
+    if not isinstance(parsed, dict):
+        raise _row_error("line", "json.object", "each line must be a JSON object")
+    return _write_of(parsed, max_identifier_bytes)
+
+
+def _write_of(parsed: dict[str, Any], max_identifier_bytes: int) -> BatchWrite:
+    try:
+        body = CustomerIn.model_validate(parsed)
+    except ValidationError as error:
+        errors = field_errors(error.errors())
+        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors) from None
+    write = body.to_write()
+    return BatchWrite(_ref_of(write.identifiers, max_identifier_bytes), write)
+
+
+def _ref_of(identifiers: dict[IdentifierKind, str | None], max_bytes: int) -> CustomerRef:
+    """The customer a row addresses: its id, else its first other identifier."""
+    for kind in COLUMN_KINDS:
+        value = identifiers.get(kind)
+        if value is not None:
+            return CustomerRef(kind, normalise(kind, value, kind.value, max_bytes))
+    raise _row_error("id", "required", "each row needs an id (or an email, phone or anonymous_id)")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvColumn:
+    name: str
+    identifier: IdentifierKind | None = None
+    custom_name: str | None = None
+    attribute_type: AttributeType | None = None
+
+
+def csv_header(text: str) -> list[CsvColumn]:
+    columns = [_column(cell.strip()) for cell in _cells(text)]
+    seen: set[str] = set()
+    for column in columns:
+        if not column.name:
+            raise _row_error("header", "column.empty", "every CSV column needs a name")
+        if column.name in seen:
+            raise _row_error("header", "column.duplicate", f"column {column.name!r} appears twice")
+        seen.add(column.name)
+    return columns
+
+
+def _column(cell: str) -> CsvColumn:
+    if cell in {kind.value for kind in COLUMN_KINDS}:
+        return CsvColumn(cell, identifier=IdentifierKind(cell))
+    if cell.startswith(_CUSTOM_PREFIX):
+        return CsvColumn(cell, IdentifierKind.CUSTOM, custom_name=cell[len(_CUSTOM_PREFIX) :])
+    name, separator, type_name = cell.rpartition(":")
+    if separator and type_name in {kind.value for kind in AttributeType}:
+        return CsvColumn(name, attribute_type=AttributeType(type_name))
+    return CsvColumn(cell)
+
+
+def _cells(text: str) -> list[str]:
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as error:
+        raise _row_error("line", "csv.syntax", f"the CSV record is malformed: {error}") from None
+
+
+def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) -> BatchWrite:
+    cells = _cells(text)
+    if len(cells) != len(columns):
+        raise _row_error(
+            "line", "csv.columns", f"the record has {len(cells)} cells; the header {len(columns)}"
+        )
+    body: dict[str, Any] = {}
+    custom: dict[str, str] = {}
+    attributes: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for column, cell in zip(columns, cells, strict=True):
+        if cell == "":
+            continue
+        if column.custom_name is not None:
+            custom[column.custom_name] = cell
+        elif column.identifier is not None:
+            body[column.identifier.value] = cell
+        else:
+            try:
+                attributes[column.name] = _typed(column, cell)
+            except InvalidValue as invalid:
+                errors.append(invalid.error)
+    if errors:
+        raise ValidationFailed(errors[0].message, errors)
+    body["custom_identifiers"] = custom
+    body["attributes"] = attributes
+    return _write_of(body, max_identifier_bytes)
+
+
+def _typed(column: CsvColumn, cell: str) -> Any:
+    """A typed column's cell as the JSON value it spells (enums stay strings)."""
+    if column.attribute_type in (None, AttributeType.STRING, AttributeType.ENUM):
+        return cell
+    assert column.attribute_type is not None
+    spec = TypeSpec(column.attribute_type)
+    return canonical_value(f"attributes.{column.name}", cell, spec, column.name)

@@ -1,0 +1,62 @@
+"""A segment's members as NDJSON or CSV, produced batch by batch."""
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Any
+
+from attrium.core.clock import isoformat
+from attrium.core.jsonio import dump
+from attrium.customers.models import Customer
+from attrium.customers.schemas import customer_body
+from attrium.segments.service import Export
+
+IDENTITY_COLUMNS = ["profile_id", "id", "email", "phone", "anonymous_id"]
+TRAILING_COLUMNS = ["custom_identifiers", "created_at", "updated_at"]
+
+
+class ExportFormat(StrEnum):
+    NDJSON = "ndjson"
+    CSV = "csv"
+
+
+MEDIA_TYPES = {ExportFormat.NDJSON: "application/x-ndjson", ExportFormat.CSV: "text/csv"}
+
+
+async def ndjson_lines(export: Export) -> AsyncIterator[bytes]:
+    async for batch in export.batches():
+        yield b"".join(dump(customer_body(customer)) + b"\n" for customer in batch)
+
+
+async def csv_rows(export: Export) -> AsyncIterator[bytes]:
+    """A header (identifiers, one column per catalog attribute), then one row per member."""
+    attribute_columns = [f"attributes.{name}" for name in export.attribute_names]
+    yield _csv_text([IDENTITY_COLUMNS + attribute_columns + TRAILING_COLUMNS])
+    async for batch in export.batches():
+        yield _csv_text([_csv_row(customer, export.attribute_names) for customer in batch])
+
+
+def _csv_text(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _csv_row(customer: Customer, attribute_names: list[str]) -> list[str]:
+    identity = [customer.profile_id, customer.id, customer.email, customer.phone]
+    identity.append(customer.anonymous_id)
+    attributes = [_cell(customer.attributes.get(name)) for name in attribute_names]
+    custom = dump(customer.custom_identifiers).decode() if customer.custom_identifiers else ""
+    trailing = [custom, isoformat(customer.created_at), isoformat(customer.updated_at)]
+    return [_cell(value) for value in identity] + attributes + trailing
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return dump(value).decode()
+    return str(value)

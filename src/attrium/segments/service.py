@@ -1,0 +1,298 @@
+"""Segments: predicates checked against the catalog, counted and listed in SQL.
+
+Customers are selected by one SQL query per page; they are never loaded into Python
+to be filtered. A saved segment keeps its predicate as written and is checked again
+against the catalog each time it runs, so a removed attribute is reported, not ignored.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.attributes import service as catalog
+from attrium.attributes.models import CUSTOMER_NAMESPACE
+from attrium.auth.actor import Actor
+from attrium.core import sql
+from attrium.core.clock import isoformat, utcnow
+from attrium.core.database import Database
+from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
+from attrium.core.ids import new_ulid
+from attrium.core.pagination import Page, cursor_string, decode_cursor, encode_cursor
+from attrium.customers import store as customer_store
+from attrium.customers.models import Customer
+from attrium.segments import predicates, store
+from attrium.segments.predicates import Predicate
+
+EXPORT_BATCH_SIZE = 500
+MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    segment_id: str
+    name: str
+    description: str | None
+    predicate: Any
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Segment":
+        return cls(
+            segment_id=row["segment_id"],
+            name=row["name"],
+            description=row["description"],
+            predicate=row["predicate"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    count: int
+    sample: list[Customer]
+
+
+async def checked_predicate(
+    connection: AsyncConnection, actor: Actor, tree: Any, field: str = "predicate"
+) -> Predicate:
+    """`tree` as a typed predicate over this workspace's catalog, or ValidationFailed."""
+    definitions = await catalog.list_definitions(connection, actor)
+    return predicates.parse(tree, {d.name: d for d in definitions}, field)
+
+
+async def preview(db: Database, actor: Actor, tree: Any, sample_size: int) -> Preview:
+    """How many customers `tree` selects, and the first `sample_size` of them."""
+    async with db.reader() as connection:
+        predicate = await checked_predicate(connection, actor, tree)
+        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
+        total = await store.count(connection, where)
+        rows = await store.members(connection, where, None, sample_size) if sample_size else []
+        return Preview(total, await customers_of(connection, actor, rows))
+
+
+async def customers_of(
+    connection: AsyncConnection, actor: Actor, rows: list[dict[str, Any]]
+) -> list[Customer]:
+    """Customer rows as the API shows them: custom identifiers and catalog defaults added."""
+    profile_ids = [row["profile_id"] for row in rows]
+    custom = await customer_store.custom_identifiers_of(connection, actor.workspace_id, profile_ids)
+    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    return [Customer.from_row(row, custom[row["profile_id"]], defaults) for row in rows]
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > MAX_NAME_CHARS:
+        message = f"a segment name has 1 to {MAX_NAME_CHARS} characters, not only spaces"
+        raise ValidationFailed(message, [FieldError("name", "name.length", message)])
+
+
+async def create(
+    db: Database, actor: Actor, name: str, description: str | None, tree: Any
+) -> Segment:
+    _check_name(name)
+    now = utcnow()
+    row = {
+        "workspace_id": actor.workspace_id,
+        "segment_id": "seg_" + new_ulid().lower(),
+        "name": name,
+        "description": description,
+        "predicate": tree,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        async with db.transaction() as connection:
+            await checked_predicate(connection, actor, tree)
+            await _ensure_name_free(connection, actor, name, None)
+            await store.insert_segment(connection, row)
+    except IntegrityError as error:
+        if not sql.is_unique_violation(error):
+            raise
+        raise _name_taken(name) from error
+    return Segment.from_row(row)
+
+
+def _name_taken(name: str) -> AlreadyExists:
+    message = f"a segment named {name!r} exists"
+    return AlreadyExists(message, [FieldError("name", "name.unique", message)])
+
+
+async def _ensure_name_free(
+    connection: AsyncConnection, actor: Actor, name: str, segment_id: str | None
+) -> None:
+    holder = await store.segment_named(connection, actor.workspace_id, name)
+    if holder is not None and holder["segment_id"] != segment_id:
+        raise _name_taken(name)
+
+
+async def _read(connection: AsyncConnection, actor: Actor, segment_id: str) -> Segment:
+    row = await store.read_segment(connection, actor.workspace_id, segment_id)
+    if row is None:
+        raise NotFound(f"no segment {segment_id}")
+    return Segment.from_row(row)
+
+
+async def get(db: Database, actor: Actor, segment_id: str) -> Segment:
+    async with db.reader() as connection:
+        return await _read(connection, actor, segment_id)
+
+
+async def list_segments(
+    db: Database, actor: Actor, cursor: str | None, limit: int
+) -> Page[Segment]:
+    async with db.reader() as connection:
+        rows = await store.segment_page(
+            connection, actor.workspace_id, cursor_string(cursor), limit + 1
+        )
+    found = [Segment.from_row(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(found, encode_cursor(found[-1].segment_id) if more and found else None)
+
+
+async def update(db: Database, actor: Actor, segment_id: str, changes: dict[str, Any]) -> Segment:
+    """Change name, description or predicate; the fields given, no others."""
+    if "name" in changes:
+        _check_name(changes["name"])
+    try:
+        async with db.transaction() as connection:
+            await _read(connection, actor, segment_id)
+            if "predicate" in changes:
+                await checked_predicate(connection, actor, changes["predicate"])
+            if "name" in changes:
+                await _ensure_name_free(connection, actor, changes["name"], segment_id)
+            values = {**changes, "updated_at": utcnow()}
+            await store.update_segment(connection, actor.workspace_id, segment_id, values)
+            return await _read(connection, actor, segment_id)
+    except IntegrityError as error:
+        if not sql.is_unique_violation(error):
+            raise
+        raise _name_taken(changes.get("name", "")) from error
+
+
+async def delete(db: Database, actor: Actor, segment_id: str) -> None:
+    async with db.transaction() as connection:
+        if not await store.delete_segment(connection, actor.workspace_id, segment_id):
+            raise NotFound(f"no segment {segment_id}")
+
+
+async def _saved_predicate(connection: AsyncConnection, actor: Actor, segment_id: str) -> Predicate:
+    segment = await _read(connection, actor, segment_id)
+    return await checked_predicate(connection, actor, segment.predicate)
+
+
+async def count(db: Database, actor: Actor, segment_id: str) -> int:
+    async with db.reader() as connection:
+        predicate = await _saved_predicate(connection, actor, segment_id)
+        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
+        return await store.count(connection, where)
+
+
+async def members(
+    db: Database, actor: Actor, segment_id: str, cursor: str | None, limit: int
+) -> Page[Customer]:
+    """One page of the segment's customers, in profile id order."""
+    after = cursor_string(cursor)
+    async with db.reader() as connection:
+        predicate = await _saved_predicate(connection, actor, segment_id)
+        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
+        rows = await store.members(connection, where, after, limit + 1)
+        found = await customers_of(connection, actor, rows[:limit])
+    more = len(rows) > limit
+    return Page(found, encode_cursor(found[-1].profile_id) if more and found else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A segment's members, read batch by batch; `attribute_names` is the catalog."""
+
+    db: Database
+    actor: Actor
+    predicate: Predicate
+    attribute_names: list[str]
+    started_at: datetime
+
+    async def batches(self) -> AsyncIterator[list[Customer]]:
+        after: str | None = None
+        while True:
+            async with self.db.reader() as connection:
+                where = store.matching(
+                    connection, self.actor.workspace_id, self.predicate, self.started_at
+                )
+                rows = await store.members(connection, where, after, EXPORT_BATCH_SIZE)
+                batch = await customers_of(connection, self.actor, rows)
+            if batch:
+                yield batch
+            if len(rows) < EXPORT_BATCH_SIZE:
+                return
+            after = rows[-1]["profile_id"]
+
+
+async def open_export(db: Database, actor: Actor, segment_id: str) -> Export:
+    """Check the segment before the first byte goes out, so errors are still answers."""
+    async with db.reader() as connection:
+        predicate = await _saved_predicate(connection, actor, segment_id)
+        definitions = await catalog.list_definitions(connection, actor)
+    return Export(db, actor, predicate, [d.name for d in definitions], utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChange:
+    profile_id: str
+    id: str | None
+    change: str  # "entered" or "left"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesPage:
+    since: datetime
+    as_of: datetime
+    items: list[MembershipChange]
+    next_cursor: str | None
+
+
+async def changes(
+    db: Database, actor: Actor, segment_id: str, since: datetime, cursor: str | None, limit: int
+) -> ChangesPage:
+    """Customers who entered or left the segment between `since` and now.
+
+    The first page fixes "now" (`as_of`); its cursors carry it, so later pages compare
+    the same two moments.
+    """
+    as_of, after = _changes_position(cursor)
+    as_of = as_of or utcnow()
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    if since > as_of:
+        message = "since is a date-time in the past (without a zone it is UTC)"
+        raise ValidationFailed(message, [FieldError("since", "since.range", message)])
+    async with db.reader() as connection:
+        predicate = await _saved_predicate(connection, actor, segment_id)
+        rows = await store.membership_changes(
+            connection, actor.workspace_id, predicate, since, as_of, after, limit + 1
+        )
+    found = [MembershipChange(row["profile_id"], row["external_id"], row["change"]) for row in rows]
+    more = len(found) > limit
+    found = found[:limit]
+    next_cursor = (
+        encode_cursor([isoformat(as_of), found[-1].profile_id]) if more and found else None
+    )
+    return ChangesPage(since, as_of, found, next_cursor)
+
+
+def _changes_position(cursor: str | None) -> tuple[datetime | None, str | None]:
+    position = decode_cursor(cursor)
+    if position is None:
+        return None, None
+    try:
+        as_of_text, after = position
+        return datetime.fromisoformat(as_of_text), str(after)
+    except (TypeError, ValueError):
+        message = "pass next_cursor from a previous page unchanged"
+        raise ValidationFailed(
+            "the cursor is not one this server gave out", [FieldError("cursor", "format", message)]
+        ) from None

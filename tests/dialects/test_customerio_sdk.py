@@ -1,0 +1,92 @@
+"""The official `customerio` Python client, unmodified, against Attrium.
+
+Only its host, port and URL prefix (the base URL) and its credentials change; it
+speaks HTTPS only, so it talks to an HTTPS listener whose test CA it is told to trust
+the standard way (`REQUESTS_CA_BUNDLE`).
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from customerio import CustomerIO, CustomerIOException
+
+from tests.support.tls import TlsListener
+from tests.support.workspaces import TestWorkspace
+
+
+@pytest.fixture
+def cio(
+    https: TlsListener, workspace: TestWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CustomerIO]:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(https.ca_bundle))
+    client = CustomerIO(
+        site_id=workspace.workspace.workspace_id,
+        api_key=workspace.token,
+        host=https.host,
+        port=https.port,
+        url_prefix="/compat/customerio/api/v1",
+    )
+    with client:
+        yield client
+
+
+def test_identify_creates_and_updates_with_converted_datetimes(
+    cio: CustomerIO, api: httpx.Client
+) -> None:
+    signed_up = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    answer = cio.identify(id="5", email="customer@example.com", name="Bob", created_at=signed_up)
+    assert answer.status_code == 200
+    assert answer.json() == {}
+    cio.identify(id="5", plan="premium")
+    customer = api.get("/v1/customers/5").json()
+    assert customer["email"] == "customer@example.com"
+    assert customer["attributes"] == {
+        "name": "Bob",
+        "created_at": int(signed_up.timestamp()),
+        "plan": "premium",
+    }
+
+
+def test_identify_url_encodes_email_identifiers(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="Ada+1@Example.com", plan="gold")
+    customer = api.get("/v1/customers/email:ada+1@example.com").json()
+    assert customer["attributes"] == {"plan": "gold"}
+
+
+def test_errors_reach_the_client_as_its_exception(cio: CustomerIO) -> None:
+    cio.identify(id="5", age=30)
+    with pytest.raises(CustomerIOException, match="400"):
+        cio.identify(id="5", age="old")
+
+
+def test_delete(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="a")
+    cio.delete(customer_id="5")
+    assert api.get("/v1/customers/5").status_code == 404
+
+
+def test_wrong_credentials_are_refused(
+    https: TlsListener, workspace: TestWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(https.ca_bundle))
+    client = CustomerIO(
+        site_id="not-this-workspace",
+        api_key=workspace.token,
+        host=https.host,
+        port=https.port,
+        url_prefix="/compat/customerio/api/v1",
+    )
+    with client, pytest.raises(CustomerIOException, match="401"):
+        client.identify(id="5", plan="a")
+
+
+def test_suppress_and_unsuppress(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="a")
+    cio.suppress(customer_id="5")
+    cio.identify(id="5", plan="b")
+    assert api.get("/v1/customers/5").status_code == 404
+    cio.unsuppress(customer_id="5")
+    cio.identify(id="5", plan="c")
+    assert api.get("/v1/customers/5").json()["attributes"] == {"plan": "c"}

@@ -1,0 +1,66 @@
+"""An interrupted import resumes from its last committed batch: no row twice, none lost."""
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from attrium.imports import service
+from attrium.imports.service import RunnerConfig
+from tests.support.backends import BACKEND_NAMES, LiveBackend, start_backend
+from tests.support.imports import ndjson, upload
+from tests.support.workspaces import new_workspace
+
+LEASE = timedelta(seconds=0.5)
+
+
+@pytest.fixture(params=BACKEND_NAMES)
+def idle_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveBackend]:
+    """A server that queues imports but runs none: the test plays the runners."""
+    live = start_backend(request.param, tmp_path, import_runner=False, database_pool_size=4)
+    yield live
+    live.stop()
+
+
+def test_a_job_resumes_after_its_runner_dies(idle_backend: LiveBackend) -> None:
+    workspace = new_workspace(idle_backend)
+    rows = [{"id": f"c{number}", "attributes": {"n": number}} for number in range(450)]
+    rows[120]["attributes"] = {"n": "not a number"}
+    with workspace.client() as api:
+        job_id = upload(api, ndjson(rows))["id"]
+        first = RunnerConfig("first", batch_rows=100, lease=LEASE)
+        claimed = idle_backend.run(service.claim_next(idle_backend.db, first))
+        assert claimed is not None
+        assert claimed["job_id"] == job_id
+        # The first runner commits two batches, then dies holding its lease.
+        idle_backend.run(
+            service.run_job(idle_backend.db, idle_backend.settings, claimed, first, max_batches=2)
+        )
+        assert _progress(api, job_id) == ("running", 200, 199, 1)
+        second = RunnerConfig("second", batch_rows=100, lease=LEASE)
+        assert idle_backend.run(service.claim_next(idle_backend.db, second)) is None
+        time.sleep(LEASE.total_seconds() + 0.1)
+        resumed = idle_backend.run(service.claim_next(idle_backend.db, second))
+        assert resumed is not None
+        assert resumed["next_record"] == 200
+        # The first runner wakes up: it lost the job and applies nothing more.
+        idle_backend.run(service.run_job(idle_backend.db, idle_backend.settings, claimed, first))
+        assert _progress(api, job_id) == ("running", 200, 199, 1)
+        idle_backend.run(service.run_job(idle_backend.db, idle_backend.settings, resumed, second))
+        assert _progress(api, job_id) == ("done", 450, 449, 1)
+        created = [_created_entries(api, f"c{number}") for number in (0, 199, 200, 449)]
+        assert created == [1, 1, 1, 1]
+        assert api.get("/v1/customers/c449").json()["attributes"] == {"n": 449}
+
+
+def _progress(api: httpx.Client, job_id: str) -> tuple[str, int, int, int]:
+    job = api.get(f"/v1/imports/{job_id}").json()
+    return job["state"], job["rows_read"], job["applied"], job["rejected"]
+
+
+def _created_entries(api: httpx.Client, customer: str) -> int:
+    items = api.get(f"/v1/customers/{customer}/activity").json()["items"]
+    return sum(1 for item in items if item["type"] == "customer_created")

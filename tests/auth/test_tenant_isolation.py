@@ -115,6 +115,11 @@ def probes(owner: Owner) -> Iterator[tuple[str, str, dict[str, str]]]:
         for method, operation in operations.items():
             parameters = operation.get("parameters", [])
             in_path = [item["name"] for item in parameters if item["in"] == "path"]
+            required = {
+                item["name"]: plausible(item.get("schema", {}))
+                for item in parameters
+                if item["in"] == "query" and item.get("required")
+            }
             queries = {
                 item["name"]: owner.query_values()[item["name"]]
                 for item in parameters
@@ -125,9 +130,22 @@ def probes(owner: Owner) -> Iterator[tuple[str, str, dict[str, str]]]:
                 path = template
                 for parameter, value in zip(in_path, values, strict=True):
                     path = path.replace("{" + parameter + "}", value)
-                yield method.upper(), path, {}
+                yield method.upper(), path, required
                 for name, value in queries.items():
-                    yield method.upper(), path, {name: value}
+                    yield method.upper(), path, {**required, name: value}
+
+
+def plausible(schema: dict[str, Any]) -> str:
+    """A valid value for a required query parameter, so the probe reaches the lookup."""
+    options = [schema, *schema.get("anyOf", [])]
+    if any(option.get("format") == "date-time" for option in options):
+        return "2020-01-01T00:00:00Z"
+    if any(option.get("type") in ("integer", "number") for option in options):
+        return "1"
+    if any(option.get("type") == "boolean" for option in options):
+        return "false"
+    enum = next((option["enum"] for option in options if option.get("enum")), None)
+    return str(enum[0]) if enum else "probe"
 
 
 def test_another_workspaces_key_sees_and_changes_nothing(workspace: TestWorkspace) -> None:

@@ -5,7 +5,7 @@ API, and each dialect maps them to its vendor's documented codes. The HTTP statu
 each class is the native mapping, kept here so the hierarchy reads as one table.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -161,3 +161,14 @@ def single_field_error(
 ) -> AttriumError:
     """Build an error whose detail is the message of its only field error."""
     return error_class(message, [FieldError(field, rule, message)])
+
+
+def refuse_nulls(changes: Mapping[str, Any], required: Iterable[str]) -> None:
+    """A partial update may leave a required field out, but not set it to null."""
+    nulled = [field for field in required if field in changes and changes[field] is None]
+    if nulled:
+        errors = [
+            FieldError(field, "not_null", f"{field} cannot be null; leave it out to keep it")
+            for field in nulled
+        ]
+        raise ValidationFailed(errors[0].message, errors)

@@ -57,16 +57,6 @@ def ic_error(error: AttriumError) -> Response:
     return JsonResponse(body, status_code=status, headers=headers)
 
 
-class IcError(BaseModel):
-    code: int
-    message: str
-    gid: str | None = None
-
-
-IC_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": IcError} for status in (401, 403, 404, 408, 409, 413, 415, 422, 429, 503)
-}
-
 Reader = Annotated[Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE))]
 
@@ -74,7 +64,6 @@ router = APIRouter(
     prefix="/compat/invisible-collector",
     tags=["invisible-collector"],
     route_class=dialect_route(ic_error),
-    responses=IC_ERROR_RESPONSES,
 )
 
 

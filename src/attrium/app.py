@@ -26,6 +26,7 @@ from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
 from attrium.segments.api import router as segments_router
 from attrium.templates.api import router as templates_router
+from attrium.ui import api as ui
 from attrium.workspaces.api import router as workspace_router
 
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
     app.include_router(templates_router)
+    ui.install(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:

@@ -9,6 +9,7 @@ from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.segments.store import segments
 from attrium.templates.store import templates
+from attrium.ui.store import ui_sessions
 from attrium.workspaces.store import workspaces
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "segments",
     "suppressions",
     "templates",
+    "ui_sessions",
     "workspaces",
 ]

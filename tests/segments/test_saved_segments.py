@@ -139,3 +139,28 @@ def test_segments_are_per_workspace(crowd: httpx.Client, workspace: Any) -> None
     with new_workspace(workspace.backend).client() as stranger:
         assert_problem(stranger.get(f"/v1/segments/{segment['id']}"), 404)
         assert_problem(stranger.get(f"/v1/segments/{segment['id']}/count"), 404)
+
+
+def test_export_reads_in_batches(crowd: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from attrium.segments import service
+
+    batches: list[int] = []
+    original = service.customers_of
+
+    async def counting(*args: Any) -> Any:
+        found = await original(*args)
+        batches.append(len(found))
+        return found
+
+    monkeypatch.setattr(service, "EXPORT_BATCH_SIZE", 2)
+    monkeypatch.setattr(service, "customers_of", counting)
+    segment = create(crowd, "adults", ADULTS)
+    answer = crowd.get(f"/v1/segments/{segment['id']}/export")
+    assert sorted(orjson.loads(line)["id"] for line in answer.text.splitlines()) == [
+        "c-custom",
+        "c3",
+        "c4",
+        "c5",
+        "c6",
+    ]
+    assert batches == [2, 2, 1]

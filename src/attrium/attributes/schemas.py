@@ -68,7 +68,7 @@ def attribute_body(entry: CatalogEntry) -> dict[str, Any]:
         "max_length": definition.max_length,
         "source": definition.source,
         "declared": definition.declared,
-        "realtime": definition.last_api_write_at is not None,
+        "realtime": entry.realtime,
         "freshness": entry.freshness,
         "customer_count": entry.customer_count,
         "created_at": definition.created_at,

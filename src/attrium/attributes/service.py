@@ -34,6 +34,12 @@ from attrium.customers import store as customer_store
 from attrium.workspaces import store as workspace_store
 
 FRESHNESS_WINDOW = timedelta(days=30)
+# What each colour of the catalog means (the seed's words), for legends.
+FRESHNESS_MEANINGS = {
+    "red": "created and updated via API, last update within 30 days",
+    "green": "created by batch, since updated via API",
+    "orange": "created via API, not updated via API for 30 days",
+}
 _UNSET: Any = object()
 
 
@@ -46,6 +52,11 @@ class CatalogEntry:
     last_written_at: datetime | None
     last_written_by: str | None
     last_written_source: str | None
+
+    @property
+    def realtime(self) -> bool:
+        """Values arrive through the API in real time (the lightning mark)."""
+        return self.definition.last_api_write_at is not None
 
     @property
     def freshness(self) -> str | None:
@@ -254,6 +265,11 @@ async def catalog(db: Database, actor: Actor) -> list[CatalogEntry]:
     async with db.reader() as connection:
         definitions = await list_definitions(connection, actor)
         return [await _entry(connection, actor, definition) for definition in definitions]
+
+
+async def definitions_by_name(db: Database, actor: Actor) -> dict[str, Definition]:
+    async with db.reader() as connection:
+        return {item.name: item for item in await list_definitions(connection, actor)}
 
 
 async def catalog_entry(db: Database, actor: Actor, name: str) -> CatalogEntry:

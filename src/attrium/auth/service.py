@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from attrium.activity import service as activity
 from attrium.auth import store
 from attrium.auth.actor import Actor
@@ -101,6 +103,18 @@ async def authenticate(db: Database, token: str) -> Actor:
         row = await store.find_active_by_hash(connection, token_hash)
     if row is None or not hmac.compare_digest(row["token_hash"], token_hash):
         raise Unauthenticated("the API key is missing, unknown or revoked")
+    return _actor(row)
+
+
+async def actor_for_key(
+    connection: AsyncConnection, workspace_id: str, key_id: str
+) -> Actor | None:
+    """The actor of a live key found by id (a UI session holds the id, never the token)."""
+    row = await store.find_active_by_id(connection, workspace_id, key_id)
+    return _actor(row) if row else None
+
+
+def _actor(row: dict[str, Any]) -> Actor:
     workspace = Workspace.from_row(row)
     return Actor(workspace=workspace, key_id=row["key_id"], scopes=frozenset(row["scopes"]))
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Table, Text, select
+from sqlalchemy import Column, ColumnElement, ForeignKey, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core.database import metadata
@@ -36,6 +36,21 @@ async def find_active_by_hash(
     connection: AsyncConnection, token_hash: str
 ) -> dict[str, Any] | None:
     """The live key with this hash, joined with its workspace."""
+    return await _find_active(connection, api_keys.c.token_hash == token_hash)
+
+
+async def find_active_by_id(
+    connection: AsyncConnection, workspace_id: str, key_id: str
+) -> dict[str, Any] | None:
+    """The live key `key_id` of the workspace, joined with its workspace."""
+    return await _find_active(
+        connection, (api_keys.c.workspace_id == workspace_id) & (api_keys.c.key_id == key_id)
+    )
+
+
+async def _find_active(
+    connection: AsyncConnection, condition: ColumnElement[bool]
+) -> dict[str, Any] | None:
     query = (
         select(
             api_keys.c.key_id,
@@ -47,7 +62,7 @@ async def find_active_by_hash(
             workspaces.c.settings,
         )
         .join(workspaces, workspaces.c.workspace_id == api_keys.c.workspace_id)
-        .where(api_keys.c.token_hash == token_hash, api_keys.c.revoked_at.is_(None))
+        .where(condition, api_keys.c.revoked_at.is_(None))
     )
     row = (await connection.execute(query)).first()
     return dict(row._mapping) if row else None

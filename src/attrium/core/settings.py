@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"
     )
+    ui_session_hours: float = Field(
+        default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
+    )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest wait for the next part of a request body (408)"

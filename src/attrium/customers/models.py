@@ -18,6 +18,7 @@ class Customer:
     attributes: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    defaulted: frozenset[str] = frozenset()  # attributes showing the catalog default
 
     @classmethod
     def from_row(
@@ -33,6 +34,7 @@ class Customer:
             attributes=with_defaults(row["attributes"], defaults),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            defaulted=frozenset(defaults) - frozenset(row["attributes"]),
         )
 
     def identifier(self, kind: IdentifierKind) -> str | None:

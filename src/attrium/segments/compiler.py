@@ -102,20 +102,17 @@ class _Compiler:
         if op is Op.NOT_EXISTS:
             return not_(json.has_key(document, name))
         if op is Op.EQ:
-            return json.equals(document, name, value)
-        if op is Op.NEQ:
-            return and_(json.has_key(document, name), not_(json.equals(document, name, value)))
+            return json.one_of(document, name, (value,))
         if op is Op.IN:
-            return or_(*(json.equals(document, name, item) for item in value))
+            return json.one_of(document, name, value)
+        if op is Op.NEQ:
+            return json.none_of(document, name, (value,))
         if op is Op.NOT_IN:
-            return and_(
-                json.has_key(document, name),
-                *(not_(json.equals(document, name, item)) for item in value),
-            )
+            return json.none_of(document, name, value)
         if op in (Op.CONTAINS, Op.STARTS_WITH):
             test = json.contains if op is Op.CONTAINS else json.starts_with
-            return and_(json.has_key(document, name), test(json.text(document, name), value))
-        return and_(json.has_key(document, name), self.ordered(document, condition))
+            return _known(test(json.text(document, name), value))
+        return _known(self.ordered(document, condition))
 
     def ordered(self, document: ColumnElement[Any], condition: AttributeCondition) -> Condition:
         if condition.type is AttributeType.NUMBER:
@@ -144,6 +141,12 @@ def _compare(op: Op, left: ColumnElement[Any], right: ColumnElement[Any]) -> Con
     return comparisons[op]()
 
 
+def _known(comparison: Condition) -> Condition:
+    """FALSE where the comparison is NULL (the attribute is missing): one JSON lookup,
+    where a presence test first would cost a second (SQLite parses the text each time)."""
+    return func.coalesce(comparison, false(), type_=Boolean)
+
+
 def _parse_instant(canonical: str) -> datetime:
     return datetime.fromisoformat(canonical.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -157,7 +160,14 @@ class JsonAccess:
     def has_key(self, document: ColumnElement[Any], name: str) -> Condition:
         raise NotImplementedError
 
-    def equals(self, document: ColumnElement[Any], name: str, value: Any) -> Condition:
+    def one_of(self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]) -> Condition:
+        """The attribute is present and equal to one of `values` (never NULL)."""
+        raise NotImplementedError
+
+    def none_of(
+        self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]
+    ) -> Condition:
+        """The attribute is present and equal to none of `values` (never NULL)."""
         raise NotImplementedError
 
     def text(self, document: ColumnElement[Any], name: str) -> ColumnElement[Any]:
@@ -199,8 +209,19 @@ class PostgresJson(JsonAccess):
     def has_key(self, document: ColumnElement[Any], name: str) -> Condition:
         return document.op("?", return_type=Boolean)(literal(name, Text))
 
-    def equals(self, document: ColumnElement[Any], name: str, value: Any) -> Condition:
+    def contains_pair(self, document: ColumnElement[Any], name: str, value: Any) -> Condition:
         return document.op("@>", return_type=Boolean)(self.document({name: value}))
+
+    def one_of(self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]) -> Condition:
+        return or_(*(self.contains_pair(document, name, value) for value in values))
+
+    def none_of(
+        self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]
+    ) -> Condition:
+        return and_(
+            self.has_key(document, name),
+            *(not_(self.contains_pair(document, name, value)) for value in values),
+        )
 
     def text(self, document: ColumnElement[Any], name: str) -> ColumnElement[Any]:
         return document.op("->>", return_type=Text)(literal(name, Text))
@@ -254,8 +275,15 @@ class SqliteJson(JsonAccess):
         entries = func.json_each(document).table_valued("key").alias("entries")
         return select(entries.c.key).where(entries.c.key == name).exists()
 
-    def equals(self, document: ColumnElement[Any], name: str, value: Any) -> Condition:
-        return and_(self.has_key(document, name), self.value(document, name) == literal(value))
+    def one_of(self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]) -> Condition:
+        held = self.value(document, name)
+        return _known(held == literal(values[0]) if len(values) == 1 else held.in_(values))
+
+    def none_of(
+        self, document: ColumnElement[Any], name: str, values: tuple[Any, ...]
+    ) -> Condition:
+        held = self.value(document, name)
+        return _known(held != literal(values[0]) if len(values) == 1 else held.not_in(values))
 
     def text(self, document: ColumnElement[Any], name: str) -> ColumnElement[Any]:
         return self.value(document, name)

@@ -1,0 +1,121 @@
+"""The customer pages: find a customer by any identifier, then see all of them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from attrium.activity import service as activity
+from attrium.activity.service import ActivityType
+from attrium.attributes import service as catalog
+from attrium.auth.actor import Actor
+from attrium.core.database import Database
+from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.errors import ValidationFailed
+from attrium.customers import service as customers
+from attrium.customers.identity import CustomerRef, IdentifierKind, normalise, parse_ref
+from attrium.customers.models import Customer
+from attrium.ui.routing import UiRoute
+from attrium.ui.security import SessionDep
+from attrium.ui.web import UI_PREFIX, redirect, render
+
+router = APIRouter(route_class=UiRoute)
+
+CUSTOMERS_PER_PAGE = 25
+ACTIVITY_PER_PAGE = 50
+FAILURE_TYPES = frozenset({ActivityType.ATTRIBUTE_UPDATE_FAILURE, ActivityType.WRITE_REJECTED})
+# Tried in this order when the search text names no kind (`email:…`, `custom:N:V`, …).
+UNPREFIXED_KINDS = (
+    IdentifierKind.EMAIL,
+    IdentifierKind.PHONE,
+    IdentifierKind.ANONYMOUS_ID,
+    IdentifierKind.PROFILE,
+)
+
+
+def candidate_refs(text: str, max_bytes: int) -> list[CustomerRef]:
+    """What the search text may name: as written, then as each identifier kind it fits."""
+    refs = [parse_ref(text, max_bytes)]
+    if ":" in text:
+        return refs
+    for kind in UNPREFIXED_KINDS:
+        try:
+            refs.append(CustomerRef(kind, normalise(kind, text, "q", max_bytes)))
+        except ValidationFailed:
+            continue
+    return refs
+
+
+async def find_by_any(db: Database, actor: Actor, text: str, max_bytes: int) -> Customer | None:
+    for ref in candidate_refs(text, max_bytes):
+        found = await customers.find(db, actor, ref)
+        if found is not None:
+            return found
+    return None
+
+
+@router.get("/customers")
+async def customers_page(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=1000)] = "",
+    cursor: str | None = None,
+) -> Response:
+    text = q.strip()
+    if text:
+        try:
+            found = await find_by_any(db, session.actor, text, settings.max_identifier_bytes)
+        except ValidationFailed as invalid:
+            return await _search_page(request, db, session, text, invalid.detail, None, 422)
+        if found is not None:
+            return redirect(request, f"{UI_PREFIX}/customers/{found.profile_id}")
+        message = f"No customer has {text!r}."
+        return await _search_page(request, db, session, text, message, None, 404)
+    return await _search_page(request, db, session, text, None, cursor, 200)
+
+
+async def _search_page(
+    request: Request,
+    db: Database,
+    session: SessionDep,
+    text: str,
+    message: str | None,
+    cursor: str | None,
+    status: int,
+) -> Response:
+    page = await customers.list_customers(db, session.actor, cursor, CUSTOMERS_PER_PAGE)
+    return render(
+        request,
+        "customers.html",
+        session=session,
+        status=status,
+        q=text,
+        message=message,
+        page=page,
+    )
+
+
+@router.get("/customers/{profile_id}")
+async def customer_page(
+    request: Request,
+    db: DatabaseDep,
+    session: SessionDep,
+    profile_id: str,
+    cursor: str | None = None,
+) -> Response:
+    ref = CustomerRef(IdentifierKind.PROFILE, profile_id.upper())
+    customer = await customers.get(db, session.actor, ref)
+    definitions = await catalog.definitions_by_name(db, session.actor)
+    history = await activity.customer_history(
+        db, session.actor, customer.profile_id, cursor, ACTIVITY_PER_PAGE
+    )
+    return render(
+        request,
+        "customer.html",
+        session=session,
+        customer=customer,
+        definitions=definitions,
+        history=history,
+        failure_types=FAILURE_TYPES,
+    )

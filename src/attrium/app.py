@@ -65,7 +65,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_bytes=settings.max_body_bytes,
         upload_limits={"/v1/imports": settings.max_import_bytes},
     )
-    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     app.include_router(metrics.router)
     routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
     for router in routers:
@@ -92,6 +91,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             raise Unavailable(f"the database does not answer: {error}") from error
         return JsonResponse({"status": "ready"})
 
+    # Added last, so outermost: it sees every answer, after the UI set its own headers.
+    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     return app
 
 

@@ -73,7 +73,9 @@ def slot(writer: int) -> str:
 
 async def run_writers(base_urls: list[str], headers: dict[str, str]) -> Acknowledged:
     acknowledged = Acknowledged()
-    limits = httpx.Limits(max_connections=WRITERS)
+    # A fresh connection per request: a pooled one can be closed by the server's
+    # keep-alive timeout just as a slow (loaded) client reuses it.
+    limits = httpx.Limits(max_connections=WRITERS, max_keepalive_connections=0)
     async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
         await asyncio.gather(
             *(

@@ -6,6 +6,7 @@ rejected writes are recorded after their transaction rolled back.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -155,3 +156,35 @@ def _page(rows: list[dict[str, Any]], limit: int) -> Page[dict[str, Any]]:
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1]["activity_id"]) if more and rows else None
     return Page([as_public(row) for row in rows], next_cursor)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeChange:
+    """A customer whose attribute differs at the end of a window from its start."""
+
+    profile_id: str
+    before: Any
+    after: Any
+
+
+async def attribute_changes(
+    db: Database, actor: "Actor", attribute: str, since: datetime, until: datetime
+) -> list[AttributeChange]:
+    """Customers whose `attribute` changed in [since, until): the value before and after.
+
+    A value changed and changed back within the window is no change.
+    """
+    async with db.reader() as connection:
+        writes = await store.attribute_writes(
+            connection, actor.workspace_id, attribute, since, until
+        )
+    first: dict[str, Any] = {}
+    last: dict[str, Any] = {}
+    for write in writes:
+        first.setdefault(write["profile_id"], write["old_value"])
+        last[write["profile_id"]] = write["new_value"]
+    return [
+        AttributeChange(profile_id, before, last[profile_id])
+        for profile_id, before in first.items()
+        if before != last[profile_id] or type(before) is not type(last[profile_id])
+    ]

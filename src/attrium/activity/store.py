@@ -1,5 +1,6 @@
 """SQL for the activity log."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -104,3 +105,26 @@ async def last_writes(
         "last_written_by": last.key_id if last else None,
         "last_written_source": last.source if last else None,
     }
+
+
+async def attribute_writes(
+    connection: AsyncConnection,
+    workspace_id: str,
+    attribute: str,
+    since: datetime,
+    until: datetime,
+) -> list[dict[str, Any]]:
+    """Every change of `attribute` in [since, until), oldest first."""
+    query = (
+        select(activity.c.profile_id, activity.c.old_value, activity.c.new_value)
+        .where(
+            activity.c.workspace_id == workspace_id,
+            activity.c.attribute == attribute,
+            activity.c.type == "attribute_changed",
+            activity.c.profile_id.is_not(None),
+            activity.c.created_at >= since,
+            activity.c.created_at < until,
+        )
+        .order_by(activity.c.activity_id)
+    )
+    return [dict(row._mapping) for row in await connection.execute(query)]

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_attributes_per_request: int = Field(
         default=1000, ge=1, description="attributes one request may write"
     )
+    optimove_max_attributes: int = Field(
+        default=40, ge=1, description="attributes the Optimove dialect may create (per workspace)"
+    )
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")

@@ -9,6 +9,7 @@ class WorkspaceSettingsIn(InputModel):
     max_attributes: int | None = Field(default=None, ge=1, le=100_000)
     max_string_bytes: int | None = Field(default=None, ge=1, le=1_000_000)
     max_attributes_per_request: int | None = Field(default=None, ge=1, le=100_000)
+    optimove_max_attributes: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class WorkspaceOut(BaseModel):

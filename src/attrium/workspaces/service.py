@@ -21,6 +21,7 @@ ADJUSTABLE_SETTINGS = {
     "max_attributes": "max_attributes",
     "max_string_bytes": "max_string_bytes",
     "max_attributes_per_request": "max_attributes_per_request",
+    "optimove_max_attributes": "optimove_max_attributes",
 }
 
 

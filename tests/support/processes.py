@@ -20,7 +20,7 @@ from attrium.core.settings import Settings
 from attrium.workspaces import service as workspaces
 from tests.support.backends import drop_schema, ensure_postgres, postgres_url, worker_name
 
-START_TIMEOUT_SECONDS = 30
+START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
 
 
 @dataclass

@@ -11,7 +11,7 @@ from attrium.auth.actor import Actor
 from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
 from attrium.core import metrics
-from attrium.core.deps import DatabaseDep
+from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.ratelimit import RateLimiter
@@ -26,11 +26,12 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     async def authenticated(
         request: Request,
         db: DatabaseDep,
+        settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await service.authenticate(db, credentials.credentials)
+        actor = await service.authenticate(db, credentials.credentials, settings.auth_cache_seconds)
         request.state.key_id = actor.key_id
         await take_rate_limit_token(request, actor)
         if scope is not None:

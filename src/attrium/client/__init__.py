@@ -43,6 +43,8 @@ from attrium.client.models import (
     ImportJob,
     RejectedRow,
     Segment,
+    SegmentPreview,
+    Template,
 )
 from attrium.client.sync import Client
 
@@ -73,6 +75,8 @@ __all__ = [
     "RequestTimeout",
     "RetryPolicy",
     "Segment",
+    "SegmentPreview",
+    "Template",
     "TransportError",
     "Unauthenticated",
     "Unavailable",

@@ -27,10 +27,22 @@ from attrium.core.problems import request_validation_error
 ErrorRenderer = Callable[[AttriumError], Response]
 
 
+# Documented on every dialect route so that OpenAPI (and schemathesis) know them;
+# each vendor's error body is described in docs/dialects.md.
+VENDOR_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": "an error, in the vendor's shape"}
+    for status in (400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 503)
+}
+
+
 def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
     """A route class whose errors `render` turns into the vendor's response."""
 
     class DialectRoute(JsonRoute):
+        def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+            options["responses"] = {**VENDOR_ERROR_RESPONSES, **(options.get("responses") or {})}
+            super().__init__(path, endpoint, **options)
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

@@ -21,6 +21,7 @@ from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
+from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
 from attrium.segments.api import router as segments_router
@@ -61,7 +62,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_bytes=settings.max_body_bytes,
         upload_limits={"/v1/imports": settings.max_import_bytes},
     )
-    routers = (imports_router, customers_router, attributes_router, keys_router, workspace_router)
+    routers = (
+        imports_router,
+        export_router,
+        customers_router,
+        attributes_router,
+        keys_router,
+        workspace_router,
+    )
     for router in routers:
         app.include_router(router)
     app.include_router(attentive_router)

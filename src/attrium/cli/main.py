@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from attrium.auth import service as keys
+from attrium.cli import remote
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError
 from attrium.core.migrate import migrate
@@ -160,6 +161,9 @@ def revoke_key(key_id: str) -> None:
     """Revoke a key; it stops working on the next request."""
     run_with_database(lambda database: keys.revoke_key(database, key_id))
     people.print(f"revoked {key_id}")
+
+
+remote.register(app)
 
 
 def main() -> None:

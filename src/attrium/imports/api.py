@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from attrium.auth.actor import Actor
 from attrium.auth.api import requires
@@ -12,9 +13,12 @@ from attrium.core.errors import FieldError, ValidationFailed
 from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
+from attrium.customers import export as customer_export
 from attrium.imports import service
 from attrium.imports.formats import ImportFormat
 from attrium.imports.schemas import ImportJobOut, ImportJobPage, RejectedRowPage, job_body
+from attrium.segments import service as segments
+from attrium.segments.export import MEDIA_TYPES, ExportFormat, ExportSource, csv_rows, ndjson_lines
 
 Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
@@ -104,3 +108,32 @@ async def import_errors(
         db, actor, job_id, cursor, limit or settings.default_page_size
     )
     return JsonResponse({"items": page.items, "next_cursor": page.next_cursor})
+
+
+# Registered before the customers router, whose `/{customer_id}` would take "export".
+export_router = APIRouter(
+    prefix="/v1/customers", tags=["customers"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
+)
+
+
+@export_router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+async def export_customers(
+    db: DatabaseDep,
+    actor: Reader,
+    format: ExportFormat = ExportFormat.NDJSON,
+    segment: Annotated[str | None, Query(description="only this segment's members")] = None,
+) -> StreamingResponse:
+    """Every customer (or a segment's members), streamed: NDJSON lines or CSV with a header."""
+    source: ExportSource = (
+        await segments.open_export(db, actor, segment)
+        if segment
+        else await customer_export.open_export(db, actor)
+    )
+    produce = ndjson_lines if format is ExportFormat.NDJSON else csv_rows
+    filename = f"{segment or 'customers'}.{format.value}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(produce(source), media_type=MEDIA_TYPES[format], headers=headers)

@@ -2,8 +2,10 @@
 
 NDJSON: one JSON object per line, the body of `PUT /v1/customers/{id}` plus `"id"`.
 CSV: a header row naming identifier columns (`id`, `email`, `phone`, `anonymous_id`,
-`custom_identifiers.NAME`) and attribute columns, each optionally typed as
-`name:type`; an empty cell leaves the attribute alone.
+`custom_identifiers.NAME`) and attribute columns (`NAME` or `attributes.NAME`), each
+optionally typed as `NAME:TYPE`; an empty cell leaves the attribute alone. The
+columns of a CSV export (`profile_id`, `created_at`, `updated_at`, and
+`custom_identifiers` as a JSON object) are understood too, so an export imports back.
 """
 
 import csv
@@ -25,6 +27,9 @@ from attrium.customers.schemas import CustomerIn
 GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _CUSTOM_PREFIX = "custom_identifiers."
+_CUSTOM_JSON_COLUMN = "custom_identifiers"  # a JSON object, as the export writes it
+_ATTRIBUTE_PREFIX = "attributes."
+_EXPORT_ONLY_COLUMNS = {"profile_id", "created_at", "updated_at"}  # kept by the server
 
 
 class ImportFormat(StrEnum):
@@ -134,6 +139,7 @@ class CsvColumn:
     identifier: IdentifierKind | None = None
     custom_name: str | None = None
     attribute_type: AttributeType | None = None
+    ignored: bool = False
 
 
 def csv_header(text: str) -> list[CsvColumn]:
@@ -151,8 +157,13 @@ def csv_header(text: str) -> list[CsvColumn]:
 def _column(cell: str) -> CsvColumn:
     if cell in {kind.value for kind in COLUMN_KINDS}:
         return CsvColumn(cell, identifier=IdentifierKind(cell))
+    if cell in _EXPORT_ONLY_COLUMNS:
+        return CsvColumn(cell, ignored=True)
+    if cell == _CUSTOM_JSON_COLUMN:
+        return CsvColumn(cell, IdentifierKind.CUSTOM)
     if cell.startswith(_CUSTOM_PREFIX):
         return CsvColumn(cell, IdentifierKind.CUSTOM, custom_name=cell[len(_CUSTOM_PREFIX) :])
+    cell = cell.removeprefix(_ATTRIBUTE_PREFIX)
     name, separator, type_name = cell.rpartition(":")
     if separator and type_name in {kind.value for kind in AttributeType}:
         return CsvColumn(name, attribute_type=AttributeType(type_name))
@@ -173,14 +184,16 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
             "line", "csv.columns", f"the record has {len(cells)} cells; the header {len(columns)}"
         )
     body: dict[str, Any] = {}
-    custom: dict[str, str] = {}
+    custom: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     errors: list[FieldError] = []
     for column, cell in zip(columns, cells, strict=True):
-        if cell == "":
+        if cell == "" or column.ignored:
             continue
         if column.custom_name is not None:
             custom[column.custom_name] = cell
+        elif column.identifier is IdentifierKind.CUSTOM:
+            custom.update(_custom_map(cell))
         elif column.identifier is not None:
             body[column.identifier.value] = cell
         else:
@@ -193,6 +206,17 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
     body["custom_identifiers"] = custom
     body["attributes"] = attributes
     return _write_of(body, max_identifier_bytes)
+
+
+def _custom_map(cell: str) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(cell)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        message = "the custom_identifiers column holds a JSON object of names and values"
+        raise _row_error(_CUSTOM_JSON_COLUMN, "json.object", message)
+    return parsed
 
 
 def _typed(column: CsvColumn, cell: str) -> Any:

@@ -4,13 +4,22 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from attrium.core.clock import isoformat
 from attrium.core.jsonio import dump
 from attrium.customers.models import Customer
 from attrium.customers.schemas import customer_body
-from attrium.segments.service import Export
+
+
+class ExportSource(Protocol):
+    """Customers to export, batch by batch; `attribute_names` are the CSV's columns."""
+
+    @property
+    def attribute_names(self) -> list[str]: ...
+
+    def batches(self) -> AsyncIterator[list[Customer]]: ...
+
 
 IDENTITY_COLUMNS = ["profile_id", "id", "email", "phone", "anonymous_id"]
 TRAILING_COLUMNS = ["custom_identifiers", "created_at", "updated_at"]
@@ -24,12 +33,12 @@ class ExportFormat(StrEnum):
 MEDIA_TYPES = {ExportFormat.NDJSON: "application/x-ndjson", ExportFormat.CSV: "text/csv"}
 
 
-async def ndjson_lines(export: Export) -> AsyncIterator[bytes]:
+async def ndjson_lines(export: ExportSource) -> AsyncIterator[bytes]:
     async for batch in export.batches():
         yield b"".join(dump(customer_body(customer)) + b"\n" for customer in batch)
 
 
-async def csv_rows(export: Export) -> AsyncIterator[bytes]:
+async def csv_rows(export: ExportSource) -> AsyncIterator[bytes]:
     """A header (identifiers, one column per catalog attribute), then one row per member."""
     attribute_columns = [f"attributes.{name}" for name in export.attribute_names]
     yield _csv_text([IDENTITY_COLUMNS + attribute_columns + TRAILING_COLUMNS])

@@ -1,0 +1,75 @@
+"""The Python SDK: `Client` (blocking) and `AsyncClient` (asyncio) over httpx.
+
+    from attrium.client import Client
+
+    with Client("http://127.0.0.1:8000", "atr_...") as attrium:
+        attrium.put_customer("cust-1", email="ada@example.com", attributes={"plan": "pro"})
+
+Problems the server answers are raised as `ApiError` subclasses (`NotFound`,
+`ValidationFailed`, …) carrying the problem's details; 429 and 5xx answers are
+retried with backoff, honouring `Retry-After`.
+"""
+
+from attrium.client.async_client import AsyncClient
+from attrium.client.calls import RetryPolicy
+from attrium.client.errors import (
+    AlreadyExists,
+    ApiError,
+    AttriumClientError,
+    Conflict,
+    Forbidden,
+    IdentifierConflict,
+    IdentifierSuppressed,
+    InternalError,
+    LimitExceeded,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    TransportError,
+    Unauthenticated,
+    Unavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from attrium.client.models import (
+    ActivityEntry,
+    Attribute,
+    Customer,
+    ImportJob,
+    RejectedRow,
+    Segment,
+)
+from attrium.client.sync import Client
+
+__all__ = [
+    "ActivityEntry",
+    "AlreadyExists",
+    "ApiError",
+    "AsyncClient",
+    "Attribute",
+    "AttriumClientError",
+    "Client",
+    "Conflict",
+    "Customer",
+    "Forbidden",
+    "IdentifierConflict",
+    "IdentifierSuppressed",
+    "ImportJob",
+    "InternalError",
+    "LimitExceeded",
+    "MalformedRequest",
+    "MethodNotAllowed",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "RejectedRow",
+    "RetryPolicy",
+    "Segment",
+    "TransportError",
+    "Unauthenticated",
+    "Unavailable",
+    "UnsupportedMediaType",
+    "ValidationFailed",
+]

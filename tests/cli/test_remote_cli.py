@@ -1,0 +1,82 @@
+"""The remote commands of `attrium` against the live server, on both backends."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+from tests.support.docs import code_blocks
+from tests.support.workspaces import TestWorkspace
+
+ATTRIUM = [sys.executable, "-m", "attrium"]
+
+
+def remote_env(workspace: TestWorkspace) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
+    env["ATTRIUM_URL"] = workspace.backend.base_url
+    env["ATTRIUM_KEY"] = workspace.token
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "200"
+    return env
+
+
+def attrium(
+    workspace: TestWorkspace, *arguments: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ATTRIUM, *arguments],
+        env=remote_env(workspace),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_customers_put_get_delete(workspace: TestWorkspace) -> None:
+    put = attrium(workspace, "customers", "put", "c1", "plan=pro", "age=36", "--email", "a@b.co")
+    assert put.returncode == 0, put.stderr
+    got = attrium(workspace, "customers", "get", "c1", "--json")
+    assert orjson.loads(got.stdout)["attributes"] == {"plan": "pro", "age": 36}
+    table = attrium(workspace, "customers", "get", "email:a@b.co")
+    assert "attributes.plan" in table.stdout
+    assert "pro" in table.stdout
+    assert attrium(workspace, "customers", "delete", "c1").returncode == 0
+    missing = attrium(workspace, "customers", "get", "c1")
+    assert missing.returncode == 1
+    assert "404" in missing.stderr
+
+
+def test_a_refused_write_names_the_field(workspace: TestWorkspace) -> None:
+    refused = attrium(workspace, "customers", "put", "c1", "--email", "not-an-email")
+    assert refused.returncode == 1
+    assert "email" in refused.stderr
+
+
+def test_import_reports_rejected_rows_and_exits_2(workspace: TestWorkspace, tmp_path: Path) -> None:
+    source = tmp_path / "rows.ndjson"
+    source.write_text('{"id": "c1", "attributes": {"n": 1}}\n{"id": "c2", "x": 1}\n')
+    done = attrium(workspace, "import", str(source), "--json")
+    assert done.returncode == 2, done.stderr
+    job = orjson.loads(done.stdout)
+    assert (job["applied"], job["rejected"]) == (1, 1)
+    report = tmp_path / "rows.ndjson.rejected.ndjson"
+    [row] = [orjson.loads(line) for line in report.read_text().splitlines()]
+    assert row["line"] == 2
+
+
+def test_the_documented_examples_run(workspace: TestWorkspace, tmp_path: Path) -> None:
+    for block in code_blocks("cli.md", "sh"):
+        ran = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            env=remote_env(workspace),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert ran.returncode == 0, f"{block}\n{ran.stdout}\n{ran.stderr}"

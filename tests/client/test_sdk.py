@@ -1,0 +1,118 @@
+"""The Python SDK against the live server, on both backends."""
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from attrium.client import (
+    AlreadyExists,
+    AsyncClient,
+    Client,
+    Forbidden,
+    IdentifierConflict,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+from tests.support.workspaces import TestWorkspace
+
+
+def sdk(workspace: TestWorkspace, token: str | None = None) -> Client:
+    return Client(workspace.backend.base_url, token or workspace.token)
+
+
+def test_customers_round_trip(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        created = attrium.put_customer("c1", email="Ada@Example.com", attributes={"age": 36})
+        assert created.email == "ada@example.com"
+        assert attrium.patch_attributes("c1", {"age": 37, "plan": "pro"}) == {
+            "age": 37,
+            "plan": "pro",
+        }
+        assert attrium.get_customer("email:ada@example.com").profile_id == created.profile_id
+        assert attrium.find_customer(email="ada@example.com") is not None
+        assert attrium.find_customer(email="nobody@example.com") is None
+        attrium.delete_customer_attribute("c1", "plan")
+        assert attrium.get_customer("c1").attributes == {"age": 37}
+        for number in range(5):
+            attrium.put_customer(f"d{number}")
+        assert len(list(attrium.iter_customers(page_size=2))) == 6
+        kinds = {entry.type for entry in attrium.iter_activity("c1", page_size=2)}
+        assert {"customer_created", "attribute_changed"} <= kinds
+        attrium.delete_customer("c1")
+        with pytest.raises(NotFound):
+            attrium.get_customer("c1")
+
+
+def test_problems_are_typed_exceptions_with_their_details(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        with pytest.raises(ValidationFailed) as invalid:
+            attrium.put_customer("c1", attributes={"tags": ["a"]})
+        assert invalid.value.status == 422
+        assert invalid.value.fields == ["attributes.tags"]
+        attrium.put_customer("c1", email="ada@example.com")
+        with pytest.raises(IdentifierConflict) as conflict:
+            attrium.put_customer("c2", email="ada@example.com")
+        assert conflict.value.problem["conflicts"][0]["field"] == "email"
+        attrium.define_attribute("tier", "enum", enum_values=["a", "b"])
+        with pytest.raises(AlreadyExists):
+            attrium.define_attribute("tier", "enum", enum_values=["a"])
+    with sdk(workspace, workspace.key(["attributes:read"])) as reader, pytest.raises(Forbidden):
+        reader.put_customer("c3")
+    with sdk(workspace, "atr_wrong") as stranger, pytest.raises(Unauthenticated):
+        stranger.get_customer("c1")
+
+
+def test_catalog(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        attrium.define_attribute("age", "number", description="years")
+        attrium.update_attribute("age", default=18)
+        attrium.put_customer("c1")
+        assert attrium.get_customer("c1").attributes == {"age": 18}
+        assert [entry.name for entry in attrium.list_attributes()] == ["age"]
+        assert attrium.get_attribute("age").default == 18
+        attrium.delete_attribute("age")
+        assert attrium.list_attributes() == []
+
+
+def test_import_a_file_and_export(workspace: TestWorkspace, tmp_path: Path) -> None:
+    rows = [{"id": f"c{n}", "attributes": {"n": n}} for n in range(300)] + [{"id": "bad", "x": 1}]
+    source = tmp_path / "customers.ndjson.gz"
+    source.write_bytes(gzip.compress(b"".join(orjson.dumps(row) + b"\n" for row in rows)))
+    seen: list[str] = []
+    with sdk(workspace) as attrium:
+        job = attrium.start_import(source)
+        job = attrium.wait_for_import(
+            job.id, poll_seconds=0.05, on_progress=lambda j: seen.append(j.state)
+        )
+        assert (job.state, job.applied, job.rejected) == ("done", 300, 1)
+        assert seen[-1] == "done"
+        [row] = attrium.iter_import_errors(job.id)
+        assert row.line == 301
+        exported = b"".join(attrium.export_customers())
+        assert len(exported.splitlines()) == 300
+        csv_text = b"".join(attrium.export_customers(format="csv")).decode()
+        assert csv_text.splitlines()[0].startswith("profile_id,id,")
+
+
+def test_async_client(workspace: TestWorkspace) -> None:
+    async def scenario() -> None:
+        async with AsyncClient(workspace.backend.base_url, workspace.token) as attrium:
+            await asyncio.gather(
+                *(attrium.put_customer(f"c{n}", attributes={"n": n}) for n in range(10))
+            )
+            assert (await attrium.get_customer("c3")).attributes == {"n": 3}
+            ids = [customer.id async for customer in attrium.iter_customers(page_size=3)]
+            assert sorted(ids, key=str) == sorted(f"c{n}" for n in range(10))
+            job = await attrium.start_import(b'{"id": "c1", "attributes": {"n": 100}}\n')
+            job = await attrium.wait_for_import(job.id, poll_seconds=0.05)
+            assert job.applied == 1
+            chunks = [chunk async for chunk in attrium.export_customers()]
+            assert b'"n":100' in b"".join(chunks)
+            with pytest.raises(NotFound):
+                await attrium.get_customer("nobody")
+
+    asyncio.run(scenario())

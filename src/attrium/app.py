@@ -60,7 +60,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        upload_limits={"/v1/imports": settings.max_import_bytes},
+        upload_limits={
+            "/v1/imports": settings.max_import_bytes,
+            "/ui/imports": settings.max_import_bytes,
+        },
     )
     routers = (
         imports_router,

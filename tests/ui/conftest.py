@@ -1,10 +1,11 @@
 """UI fixtures: a browser per module and backend, a signed-in page, plain HTTP clients."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from tests.support.backends import LiveBackend
 from tests.support.browser import PHONE, WIDE, Screenshots, chromium, screenshots_for
@@ -21,13 +22,27 @@ def browser(backend: LiveBackend) -> Iterator[Browser]:
         yield launched
 
 
-@pytest.fixture
-def page(browser: Browser, backend: LiveBackend) -> Iterator[Page]:
-    context = browser.new_context(viewport=WIDE, base_url=backend.base_url)
+def _open(browser: Browser, backend: LiveBackend, **options: Any) -> Iterator[Page]:
+    """A page whose console must stay free of errors (CSP violations among them)."""
+    context = browser.new_context(base_url=backend.base_url, **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     opened = context.new_page()
+    errors: list[str] = []
+    opened.on("console", lambda message: _keep_error(errors, message))
+    opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     context.close()
+    assert errors == [], errors
+
+
+def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
+    if message.type == "error":
+        errors.append(message.text)
+
+
+@pytest.fixture
+def page(browser: Browser, backend: LiveBackend) -> Iterator[Page]:
+    yield from _open(browser, backend, viewport=WIDE)
 
 
 @pytest.fixture
@@ -57,8 +72,4 @@ def signed_in(page: Page, workspace: TestWorkspace) -> Page:
 
 @pytest.fixture
 def browser_page_phone(browser: Browser, backend: LiveBackend) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, base_url=backend.base_url, is_mobile=True)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    opened = context.new_page()
-    yield opened
-    context.close()
+    yield from _open(browser, backend, viewport=PHONE, is_mobile=True)

@@ -11,6 +11,7 @@ from attrium.core.errors import Forbidden, Unauthenticated
 from attrium.ui import service
 from attrium.ui.catalog import router as catalog_router
 from attrium.ui.customers import router as customers_router
+from attrium.ui.imports import router as imports_router
 from attrium.ui.routing import UiRoute
 from attrium.ui.security import (
     SESSION_COOKIE,
@@ -21,6 +22,8 @@ from attrium.ui.security import (
     set_session_cookie,
     set_sign_in_csrf_cookie,
 )
+from attrium.ui.segments import router as segments_router
+from attrium.ui.templates_preview import router as templates_router
 from attrium.ui.web import UI_PREFIX, redirect, render
 
 router = APIRouter(prefix=UI_PREFIX, route_class=UiRoute, include_in_schema=False)
@@ -94,8 +97,14 @@ async def sign_out(request: Request, db: DatabaseDep, session: SessionDep) -> Re
     return response
 
 
-router.include_router(catalog_router)
-router.include_router(customers_router)
+for page_router in (
+    catalog_router,
+    customers_router,
+    segments_router,
+    imports_router,
+    templates_router,
+):
+    router.include_router(page_router)
 
 
 def install(app: FastAPI) -> None:

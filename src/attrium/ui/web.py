@@ -14,6 +14,7 @@ from attrium.ui.service import UiSession
 
 UI_PREFIX = "/ui"
 HTMX_HEADER = "hx-request"
+BOOSTED_HEADER = "hx-boosted"
 
 
 def when(moment: datetime | None) -> str:
@@ -73,6 +74,11 @@ def render(
         **context,
     )
     return HTMLResponse(page, status_code=status, headers={"cache-control": "no-store"})
+
+
+def wants_fragment(request: Request) -> bool:
+    """An htmx request for part of a page (boosted links and forms want whole pages)."""
+    return bool(request.headers.get(HTMX_HEADER)) and not request.headers.get(BOOSTED_HEADER)
 
 
 def redirect(request: Request, location: str) -> Response:

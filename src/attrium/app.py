@@ -7,6 +7,7 @@ from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from attrium import __version__
+from attrium.activity.api import router as activity_router
 from attrium.attributes.api import router as attributes_router
 from attrium.auth.api import router as keys_router
 from attrium.core import problems
@@ -24,7 +25,9 @@ from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
 from attrium.imports.runner import ImportRunner
+from attrium.objects.api import routers as object_routers
 from attrium.segments.api import router as segments_router
+from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
 from attrium.ui import api as ui
 from attrium.workspaces.api import router as workspace_router
@@ -65,6 +68,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "/ui/imports": settings.max_import_bytes,
         },
     )
+    # activity_router before attributes_router: /v1/attributes/{name}/changes must win
+    app.include_router(activity_router)
     routers = (
         imports_router,
         export_router,
@@ -78,6 +83,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(attentive_router)
     app.include_router(customerio_router)
     app.include_router(identity_router)
+    for router in (*subscription_routers, *object_routers):
+        app.include_router(router)
     app.include_router(invisible_collector_router)
     app.include_router(segments_router)
     app.include_router(templates_router)

@@ -7,7 +7,15 @@ from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
+from attrium.objects.store import object_types, objects, relationships
 from attrium.segments.store import segments
+from attrium.subscriptions.store import (
+    signup_sources,
+    subscriptions,
+    topic_preferences,
+    topics,
+    unsubscribes,
+)
 from attrium.templates.store import templates
 from attrium.ui.store import ui_sessions
 from attrium.workspaces.store import workspaces
@@ -22,9 +30,17 @@ __all__ = [
     "import_errors",
     "import_jobs",
     "metadata",
+    "object_types",
+    "objects",
+    "relationships",
     "segments",
+    "signup_sources",
+    "subscriptions",
     "suppressions",
     "templates",
+    "topic_preferences",
+    "topics",
     "ui_sessions",
+    "unsubscribes",
     "workspaces",
 ]

@@ -20,6 +20,7 @@ from attrium.core.ids import new_ulid
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 
 if TYPE_CHECKING:
+    from attrium.activity.queries import AttributeChange
     from attrium.auth.actor import Actor
 
 
@@ -29,6 +30,21 @@ class ActivityType(StrEnum):
     CUSTOMER_SUPPRESSED = "customer_suppressed"
     CUSTOMER_UNSUPPRESSED = "customer_unsuppressed"
     CUSTOMER_MERGED = "customer_merged"
+    SUBSCRIPTION_CHANGED = "subscription_changed"
+    SUBSCRIPTION_REPEATED = "subscription_repeated"
+    UNSUBSCRIBED_CHANGED = "unsubscribed_changed"
+    TOPIC_PREFERENCE_CHANGED = "topic_preference_changed"
+    SIGNUP_SOURCE_CREATED = "signup_source_created"
+    SIGNUP_SOURCE_DELETED = "signup_source_deleted"
+    TOPIC_CREATED = "topic_created"
+    TOPIC_DELETED = "topic_deleted"
+    OBJECT_TYPE_CREATED = "object_type_created"
+    OBJECT_CREATED = "object_created"
+    OBJECT_ATTRIBUTE_CHANGED = "object_attribute_changed"
+    OBJECT_DELETED = "object_deleted"
+    RELATIONSHIP_ADDED = "relationship_added"
+    RELATIONSHIP_CHANGED = "relationship_changed"
+    RELATIONSHIP_REMOVED = "relationship_removed"
     ATTRIBUTE_CHANGED = "attribute_changed"
     IDENTIFIER_CHANGED = "identifier_changed"
     ATTRIBUTE_UPDATE_FAILURE = "attribute_update_failure"
@@ -158,33 +174,21 @@ def _page(rows: list[dict[str, Any]], limit: int) -> Page[dict[str, Any]]:
     return Page([as_public(row) for row in rows], next_cursor)
 
 
-@dataclass(frozen=True, slots=True)
-class AttributeChange:
-    """A customer whose attribute differs at the end of a window from its start."""
-
-    profile_id: str
-    before: Any
-    after: Any
-
-
 async def attribute_changes(
     db: Database, actor: "Actor", attribute: str, since: datetime, until: datetime
-) -> list[AttributeChange]:
-    """Customers whose `attribute` changed in [since, until): the value before and after.
+) -> list["AttributeChange"]:
+    """Every customer whose `attribute` changed in [since, until), unpaged.
 
-    A value changed and changed back within the window is no change.
+    The rule lives in `activity.queries`, which builds on this module (hence the
+    import here); this gathers its pages.
     """
-    async with db.reader() as connection:
-        writes = await store.attribute_writes(
-            connection, actor.workspace_id, attribute, since, until
-        )
-    first: dict[str, Any] = {}
-    last: dict[str, Any] = {}
-    for write in writes:
-        first.setdefault(write["profile_id"], write["old_value"])
-        last[write["profile_id"]] = write["new_value"]
-    return [
-        AttributeChange(profile_id, before, last[profile_id])
-        for profile_id, before in first.items()
-        if before != last[profile_id] or type(before) is not type(last[profile_id])
-    ]
+    from attrium.activity import queries
+
+    found: list[AttributeChange] = []
+    cursor = None
+    while True:
+        page = await queries.attribute_changes(db, actor, attribute, since, until, cursor, 1000)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor

@@ -1,6 +1,5 @@
 """SQL for the activity log."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from attrium.core import sql
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 
@@ -47,8 +47,14 @@ activity = Table(
 )
 
 
+# From this many rows on, PostgreSQL gets them by COPY (batches of imports).
+COPY_FROM_ROWS = 200
+
+
 async def insert_entries(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    if len(rows) >= COPY_FROM_ROWS and sql.backend_of(connection) == "postgresql":
+        await sql.copy_rows(connection, activity, rows)
+    elif rows:
         await connection.execute(activity.insert(), rows)
 
 
@@ -82,6 +88,18 @@ async def erase_customer(
     return erased
 
 
+async def reassign(
+    connection: AsyncConnection, workspace_id: str, from_profile_id: str, to_profile_id: str
+) -> int:
+    """Move one customer's entries to another (a merge); returns how many moved."""
+    result = await connection.execute(
+        activity.update()
+        .where(activity.c.workspace_id == workspace_id, activity.c.profile_id == from_profile_id)
+        .values(profile_id=to_profile_id)
+    )
+    return int(result.rowcount)
+
+
 async def last_writes(
     connection: AsyncConnection, workspace_id: str, attribute: str
 ) -> dict[str, Any]:
@@ -104,26 +122,3 @@ async def last_writes(
         "last_written_by": last.key_id if last else None,
         "last_written_source": last.source if last else None,
     }
-
-
-async def attribute_writes(
-    connection: AsyncConnection,
-    workspace_id: str,
-    attribute: str,
-    since: datetime,
-    until: datetime,
-) -> list[dict[str, Any]]:
-    """Every change of `attribute` in [since, until), oldest first."""
-    query = (
-        select(activity.c.profile_id, activity.c.old_value, activity.c.new_value)
-        .where(
-            activity.c.workspace_id == workspace_id,
-            activity.c.attribute == attribute,
-            activity.c.type == "attribute_changed",
-            activity.c.profile_id.is_not(None),
-            activity.c.created_at >= since,
-            activity.c.created_at < until,
-        )
-        .order_by(activity.c.activity_id)
-    )
-    return [dict(row._mapping) for row in await connection.execute(query)]

@@ -202,6 +202,20 @@ def _canonicalise(
     return canonical, new_types, errors
 
 
+def effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a canonical `patch` that changes `old` (repeating a write changes nothing)."""
+    return {
+        name: value
+        for name, value in patch.items()
+        if (value is None and name in old)
+        or (value is not None and not _same(old.get(name), value))
+    }
+
+
+def _same(left: Any, right: Any) -> bool:
+    return type(left) is type(right) and left == right
+
+
 async def load_definitions(
     connection: AsyncConnection, actor: Actor, namespace: str, names: Iterable[str]
 ) -> dict[str, Definition]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import JSON
 
 from attrium.core.database import dump_json
+from attrium.core.types import JsonDocument
 
 
 def backend_of(connection: AsyncConnection) -> str:
@@ -68,6 +69,30 @@ def json_has_key(connection: AsyncConnection, column: Any, key: str) -> ColumnEl
         return func.json_type(column, path).is_not(None)
     entries = func.json_each(column).table_valued("key").alias("entries")
     return exists().where(entries.c.key == key)
+
+
+async def copy_rows(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with PostgreSQL's COPY, in the connection's transaction.
+
+    Many times faster than a multi-row INSERT for thousands of rows. Only for tables
+    whose rows cannot collide (a unique violation would escape as the driver's error).
+    """
+    columns = list(table.columns)
+    records = [
+        tuple(_copy_value(column, row.get(column.name)) for column in columns) for row in rows
+    ]
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(
+        table.name, records=records, columns=[column.name for column in columns]
+    )
+
+
+def _copy_value(column: Any, value: Any) -> Any:
+    """`value` as the driver's COPY takes it: JSON documents as their text."""
+    if isinstance(column.type, JsonDocument):
+        return None if value is None and column.type.none_as_null else dump_json(value)
+    return value
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

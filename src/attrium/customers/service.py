@@ -22,7 +22,7 @@ from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, limits_for
-from attrium.attributes.writes import prepare_values
+from attrium.attributes.writes import effective_patch, prepare_values
 from attrium.auth.actor import Actor
 from attrium.core import sql
 from attrium.core.clock import utcnow
@@ -324,7 +324,7 @@ def plan_update(
         ref, row, current_custom, changes, owners, profile_id, options
     )
     old_attributes: dict[str, Any] = row["attributes"]
-    attribute_patch = _effective_patch(old_attributes, patch)
+    attribute_patch = effective_patch(old_attributes, patch)
     if attribute_patch:
         _check_per_customer(_merged(old_attributes, attribute_patch), options.limits)
     entries = [
@@ -429,20 +429,6 @@ def _current_value(
         return current_custom.get(change.name or "")
     value: str | None = row[store.COLUMN_OF_KIND[change.kind].name]
     return value
-
-
-def _same(left: Any, right: Any) -> bool:
-    return type(left) is type(right) and left == right
-
-
-def _effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of `patch` that changes something (repeating a write changes nothing)."""
-    return {
-        name: value
-        for name, value in patch.items()
-        if (value is None and name in old)
-        or (value is not None and not _same(old.get(name), value))
-    }
 
 
 def _merged(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

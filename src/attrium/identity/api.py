@@ -1,4 +1,4 @@
-"""Native identity routes: suppress, unsuppress (and merge)."""
+"""Native identity routes: merge, suppress, unsuppress."""
 
 from typing import Annotated
 
@@ -12,14 +12,40 @@ from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.customers.identity import parse_ref
+from attrium.customers.schemas import customer_body
+from attrium.identity import merge as merging
 from attrium.identity import service
-from attrium.identity.schemas import SuppressionOut
+from attrium.identity.schemas import MergeIn, MergeOut, SuppressionOut
 
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
 
 router = APIRouter(
     prefix="/v1/customers", tags=["identity"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
 )
+
+
+@router.post("/merge", response_model=MergeOut)
+async def merge_customers(
+    body: MergeIn, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Merge the secondary into the primary, atomically; the secondary is deleted."""
+    max_bytes = settings.max_identifier_bytes
+    outcome = await merging.merge(
+        db,
+        actor,
+        body.primary.to_ref("primary", max_bytes),
+        body.secondary.to_ref("secondary", max_bytes),
+    )
+    return JsonResponse(
+        {
+            "customer": customer_body(outcome.customer),
+            "secondary_profile_id": outcome.secondary_profile_id,
+            "moved_identifiers": outcome.moved_identifiers,
+            "dropped_identifiers": outcome.dropped_identifiers,
+            "gained_attributes": outcome.gained_attributes,
+            "moved_rows": outcome.moved_rows,
+        }
+    )
 
 
 @router.post("/{customer_id}/suppress", response_model=SuppressionOut)

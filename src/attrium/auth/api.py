@@ -10,7 +10,7 @@ from attrium.auth import service
 from attrium.auth.actor import Actor
 from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
-from attrium.core.deps import DatabaseDep
+from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.schemas import PROBLEM_RESPONSES
@@ -23,11 +23,12 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
 
     async def authenticated(
         db: DatabaseDep,
+        settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await service.authenticate(db, credentials.credentials)
+        actor = await service.authenticate(db, credentials.credentials, settings.auth_cache_seconds)
         if scope is not None:
             actor.require(scope)
         return actor

@@ -8,12 +8,14 @@ from attrium.core.database import Database
 from attrium.core.settings import Settings
 
 
-def get_database(request: Request) -> Database:
+# Async on purpose: FastAPI runs a plain `def` dependency in a thread pool, a thread hop
+# per request for what is an attribute read.
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

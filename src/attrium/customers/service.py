@@ -361,7 +361,7 @@ async def _update(
     )[profile_id]
     plan = plan_update(ref, row, current_custom, changes, owners, patch, options)
     if plan.changed:
-        await store.update_customer(
+        row = await store.update_customer(
             connection,
             actor.workspace_id,
             profile_id,
@@ -372,8 +372,26 @@ async def _update(
     for name, value in plan.custom_identifiers.items():
         await store.set_custom_identifier(connection, actor.workspace_id, profile_id, name, value)
     await activity.record(connection, actor, plan.entries)
-    customer = await read_customer(connection, actor, profile_id)
+    customer = await _as_written(connection, actor, row, current_custom, plan.custom_identifiers)
     return WriteOutcome(customer, created=False, changed=plan.changed, conflicts=plan.conflicts)
+
+
+async def _as_written(
+    connection: AsyncConnection,
+    actor: Actor,
+    row: dict[str, Any],
+    custom_before: Mapping[str, str],
+    custom_changes: Mapping[str, str | None],
+) -> Customer:
+    """The customer as this transaction left it, from what it read and wrote under the lock."""
+    custom = dict(custom_before)
+    for name, value in custom_changes.items():
+        if value is None:
+            custom.pop(name, None)
+        else:
+            custom[name] = value
+    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    return Customer.from_row(row, custom, defaults)
 
 
 def _plan_identifiers(

@@ -129,17 +129,21 @@ async def update_customer(
     identifier_columns: dict[IdentifierKind, str | None],
     attribute_patch: dict[str, Any],
     now: datetime,
-) -> None:
-    """Set identifier columns and merge an attribute patch in one statement."""
+) -> dict[str, Any]:
+    """Set identifier columns and merge an attribute patch in one statement; the row written."""
     values: dict[str, Any] = {
         COLUMN_OF_KIND[kind].name: value for kind, value in identifier_columns.items()
     }
     if attribute_patch:
         values["attributes"] = sql.json_merge(connection, customers.c.attributes, attribute_patch)
     values["updated_at"] = now
-    await connection.execute(
-        update(customers).where(_customer_key(workspace_id, profile_id)).values(**values)
+    statement = (
+        update(customers)
+        .where(_customer_key(workspace_id, profile_id))
+        .values(**values)
+        .returning(*customers.c)
     )
+    return dict((await connection.execute(statement)).one()._mapping)
 
 
 async def set_custom_identifier(

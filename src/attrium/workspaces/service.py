@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from attrium.activity import service as activity
+from attrium.auth.cache import authenticated_keys
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
@@ -113,6 +114,7 @@ async def update_settings(
         await activity.record_admin_action(
             connection, workspace.workspace_id, "settings_changed", actor, {"changes": changes}
         )
+    authenticated_keys.forget_workspace(workspace.workspace_id)
     return Workspace(workspace.workspace_id, workspace.name, workspace.hash_key, overrides)
 
 

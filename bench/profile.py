@@ -1,0 +1,122 @@
+"""`python -m bench.profile`: what one PATCH costs, independent of how busy the machine is.
+
+Runs the application in this process (ASGI, no sockets), seeds customers, then sends
+sequential `PATCH /v1/customers/{id}/attributes` and reports per request: CPU
+milliseconds of this process, SQL statements executed, transactions committed. With
+`--pyinstrument FILE` it also writes a call-tree profile of the same requests.
+
+    python -m bench.profile --backend postgresql --requests 500 [--pyinstrument out.html]
+"""
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from attrium.app import create_app
+from attrium.auth import service as keys
+from attrium.core.database import Database
+from attrium.core.migrate import migrate
+from attrium.core.settings import Settings
+from attrium.workspaces import service as workspaces
+from bench.config import load
+from bench.seed import blank_customers, seed_customers
+from bench.server import fresh_database_url
+
+PLANS = ("free", "pro", "enterprise")
+
+
+class StatementCounter:
+    def __init__(self, db: Database) -> None:
+        self.statements = 0
+        self.commits = 0
+        event.listen(db.engine.sync_engine, "before_cursor_execute", self._statement)
+        event.listen(db.engine.sync_engine, "commit", self._commit)
+
+    def _statement(self, *_args: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *_args: Any) -> None:
+        self.commits += 1
+
+
+async def measure(database_url: str, customers: int, requests: int, profile: Path | None) -> None:
+    settings = Settings(database_url=database_url)
+    db = Database(settings)
+    await migrate(db)
+    workspace = await workspaces.create(db, f"profile-{time.monotonic_ns()}")
+    _, token = await keys.create_key(db, workspace)
+    await asyncio.to_thread(
+        seed_customers, database_url, workspace.workspace_id, blank_customers(customers)
+    )
+    app = create_app(settings, db)
+    app.state.db = db  # ASGITransport runs no lifespan
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=headers
+    ) as client:
+        await _patches(client, customers, 20)  # warm up: definitions, caches, pool
+        counter = StatementCounter(db)
+        profiler = _start_profiler(profile)
+        started = time.process_time()
+        await _patches(client, customers, requests)
+        cpu = time.process_time() - started
+        _stop_profiler(profiler, profile)
+    await db.dispose()
+    print(f"backend: {db.backend}, requests: {requests}")
+    print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.2f}")
+    print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
+    print(f"commits per PATCH: {counter.commits / requests:.2f}")
+
+
+async def _patches(client: httpx.AsyncClient, customers: int, count: int) -> None:
+    for number in range(count):
+        customer = random.randint(1, customers)
+        body = {"score": random.randint(0, 1_000_000), "plan": PLANS[number % 3]}
+        answer = await client.patch(f"/v1/customers/c{customer}/attributes", json=body)
+        answer.raise_for_status()
+
+
+def _start_profiler(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from pyinstrument import Profiler
+
+    profiler = Profiler(async_mode="enabled")
+    profiler.start()
+    return profiler
+
+
+def _stop_profiler(profiler: Any, path: Path | None) -> None:
+    if profiler is None or path is None:
+        return
+    profiler.stop()
+    if path.suffix == ".html":
+        path.write_text(profiler.output_html())
+    else:
+        path.write_text(profiler.output_text(unicode=True, show_all=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--pyinstrument", type=Path, default=None)
+    arguments = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="attrium-profile-"))
+    database_url = fresh_database_url(load(), arguments.backend, folder)
+    asyncio.run(
+        measure(database_url, arguments.customers, arguments.requests, arguments.pyinstrument)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -10,11 +10,13 @@ from attrium import __version__
 from attrium.activity.api import router as activity_router
 from attrium.attributes.api import router as attributes_router
 from attrium.auth.api import router as keys_router
-from attrium.core import problems
+from attrium.core import logs, metrics, problems
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
 from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
+from attrium.core.middleware import RequestContextMiddleware
+from attrium.core.ratelimit import rate_limiter
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             await app.state.import_runner.stop()
+            await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()
 
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         default_response_class=JsonResponse,
     )
     app.state.settings = settings
+    app.state.rate_limiter = rate_limiter(settings)
+    logs.route_through_logging()
     problems.install(app)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "/ui/imports": settings.max_import_bytes,
         },
     )
+    app.include_router(metrics.router)
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
     routers = (
@@ -105,9 +111,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             raise Unavailable(f"the database does not answer: {error}") from error
         return JsonResponse({"status": "ready"})
 
+    # Added last, so outermost: it sees every answer, after the UI set its own headers.
+    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     return app
 
 
 def create_default_app() -> FastAPI:
     """Factory for `uvicorn --factory` and worker processes: settings from the environment."""
+    logs.configure(get_settings().log_level)
     return create_app()

@@ -72,3 +72,16 @@ def test_deleting_a_customer_erases_its_history(
     deleted = [row for row in rows if row["type"] == "customer_deleted"]
     assert deleted[0]["details"]["erased_activity_entries"] == 2
     assert "a@b.co" not in str(rows)
+
+
+def test_rejected_writes_with_unstorable_text_are_recorded(api: httpx.Client) -> None:
+    """PostgreSQL cannot store NUL in text or jsonb; the record replaces it."""
+    api.put("/v1/customers/c1", json={})
+    for raw in (b'{"a\\u0000b": 1}', b'{"x": "\\u0000"}', b'{"\\u0000": "\\u0000"}'):
+        answer = api.patch(
+            "/v1/customers/c1/attributes", content=raw, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 422, answer.text
+    rejected = [entry for entry in entries(api, "c1") if entry["type"] == "write_rejected"]
+    assert len(rejected) == 3
+    assert "\ufffd" in str(rejected[-1]["details"])

@@ -13,6 +13,7 @@ from attrium.client import (
     Client,
     Forbidden,
     IdentifierConflict,
+    IdentifierSuppressed,
     NotFound,
     Unauthenticated,
     ValidationFailed,
@@ -116,3 +117,27 @@ def test_async_client(workspace: TestWorkspace) -> None:
                 await attrium.get_customer("nobody")
 
     asyncio.run(scenario())
+
+
+def test_segments_templates_and_suppression(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        for n in range(5):
+            attrium.put_customer(f"c{n}", attributes={"n": n, "name": f"Ada {n}"})
+        predicate = {"attribute": "n", "op": "gte", "value": 3}
+        preview = attrium.preview_segment(predicate, sample=1)
+        assert (preview.count, len(preview.sample)) == (2, 1)
+        segment = attrium.create_segment("high", predicate, description="n at least 3")
+        assert attrium.count_segment(segment.id) == 2
+        assert {c.id for c in attrium.iter_segment_members(segment.id)} == {"c3", "c4"}
+        assert [s.name for s in attrium.iter_segments()] == ["high"]
+        attrium.delete_segment(segment.id)
+        assert attrium.render_template("Hi {{ customer.attributes.name }}", "c1") == "Hi Ada 1"
+        template = attrium.create_template("hello", "Hello {{ customer.id }}")
+        assert attrium.render_saved_template(template.id, "c2") == "Hello c2"
+        assert [t.name for t in attrium.iter_templates()] == ["hello"]
+        attrium.put_customer("c9", email="gone@example.com")
+        attrium.suppress_customer("c9")
+        with pytest.raises(IdentifierSuppressed):
+            attrium.put_customer("c10", email="gone@example.com")
+        attrium.unsuppress_customer("email:gone@example.com")
+        attrium.put_customer("c10", email="gone@example.com")

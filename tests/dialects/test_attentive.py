@@ -272,6 +272,24 @@ def test_v2_activity_names_the_dialect(attentive: httpx.Client, api: httpx.Clien
     assert {entry["source"] for entry in history} == {"attentive"}
 
 
+def signup_source(api: httpx.Client, channel: str, locale: str = "en-US") -> str:
+    body = {"name": f"{channel} unit", "channel": channel, "type": "MARKETING", "locale": locale}
+    answer = api.post("/v1/signup-sources", json=body)
+    assert answer.status_code == 201, answer.text
+    source_id: str = answer.json()["id"]
+    return source_id
+
+
+def subscriptions_of(api: httpx.Client, ref: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.get(f"/v1/customers/{ref}/subscriptions").json()[
+        "subscriptions"
+    ]
+    return found
+
+
+ADA = {"email": "ada@example.com", "phone": "+19148440001"}
+
+
 def test_v2_subscriptions_need_the_subscriptions_scope(workspace: TestWorkspace) -> None:
     subscription = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": "1"}
     with workspace.client(workspace.key(["attributes:write"])) as writer:
@@ -279,5 +297,77 @@ def test_v2_subscriptions_need_the_subscriptions_scope(workspace: TestWorkspace)
         assert_error(v2(writer, subscriptions=[{"channel": "FAX", "type": "MARKETING"}]), 400)
 
 
+def test_v2_opt_in_with_a_signup_source_id(attentive: httpx.Client, api: httpx.Client) -> None:
+    source_id = signup_source(api, "TEXT")
+    subscription = {
+        "channel": "TEXT",
+        "type": "MARKETING",
+        "signUpSourceId": source_id,
+        "singleOptIn": True,
+    }
+    answer = v2(
+        attentive, attributes={"plan": "gold"}, subscriptions=[subscription], identifiers=ADA
+    )
+    assert answer.status_code == 202, answer.text
+    [made] = subscriptions_of(api, "email:ada@example.com")
+    assert (made["channel"], made["status"], made["signup_source_id"]) == (
+        "TEXT",
+        "subscribed",
+        source_id,
+    )
+    assert made["single_opt_in"] is True
+    assert native(api, "email:ada@example.com")["attributes"] == {"plan": "gold"}
+
+
+def test_v2_opt_in_by_locale_and_type_needs_exactly_one_api_unit(
+    attentive: httpx.Client, api: httpx.Client
+) -> None:
+    by_locale = [{"channel": "EMAIL", "type": "MARKETING", "locale": "en-US"}]
+    answer = v2(attentive, attributes={"plan": "gold"}, subscriptions=by_locale, identifiers=ADA)
+    assert_error(answer, 400, "subscriptions.0.locale")
+    assert api.get("/v1/customers/email:ada@example.com").status_code == 404
+    signup_source(api, "EMAIL")
+    assert v2(attentive, subscriptions=by_locale, identifiers=ADA).status_code == 202
+    assert [item["channel"] for item in subscriptions_of(api, "email:ada@example.com")] == ["EMAIL"]
+    signup_source(api, "EMAIL")
+    answer = v2(attentive, subscriptions=[{**by_locale[0], "type": "MARKETING"}], identifiers=ADA)
+    assert_error(answer, 400, "subscriptions.0.locale")
+
+
+def test_v2_opt_in_needs_a_source_or_a_locale(attentive: httpx.Client) -> None:
+    answer = v2(
+        attentive, subscriptions=[{"channel": "TEXT", "type": "MARKETING"}], identifiers=ADA
+    )
+    assert_error(answer, 400)
+
+
+def test_v2_text_opt_in_needs_a_phone(attentive: httpx.Client, api: httpx.Client) -> None:
+    source_id = signup_source(api, "TEXT")
+    subscription = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": source_id}
+    answer = v2(attentive, subscriptions=[subscription], identifiers={"email": "x@example.com"})
+    assert_error(answer, 400, "subscriptions.0.channel")
+
+
+def test_v2_subscribing_again_is_recorded_and_changes_nothing(
+    attentive: httpx.Client, api: httpx.Client
+) -> None:
+    source_id = signup_source(api, "TEXT")
+    subscription = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": source_id}
+    assert v2(attentive, subscriptions=[subscription], identifiers=ADA).status_code == 202
+    first = subscriptions_of(api, "email:ada@example.com")
+    assert v2(attentive, subscriptions=[subscription], identifiers=ADA).status_code == 202
+    assert subscriptions_of(api, "email:ada@example.com") == first
+    types = [
+        item["type"]
+        for item in api.get("/v1/customers/email:ada@example.com/activity").json()["items"]
+    ]
+    assert types.count("subscription_repeated") == 1
+
+
 def test_v2_unknown_fields_are_400(attentive: httpx.Client) -> None:
     assert_error(v2(attentive, attributez={"a": 1}), 400, "attributez")
+
+
+def test_unknown_resources_are_404_in_the_same_shape(attentive: httpx.Client) -> None:
+    assert_error(attentive.get("/compat/attentive/v1/nothing-here"), 404)
+    assert_error(attentive.get(V1), 404)

@@ -243,3 +243,160 @@ def test_suppress_deletes_and_blocks_recreation_until_unsuppressed(
 def test_unsuppressing_nobody_is_fine_and_an_unknown_cio_id_is_404(track: httpx.Client) -> None:
     assert_ok(track.post("/customers/nobody/unsuppress"))
     assert_error(track.post("/customers/cio_01HZZZZZZZZZZZZZZZZZZZZZZZ/suppress"), 404)
+
+
+def topic(api: httpx.Client, name: str) -> str:
+    answer = api.post("/v1/topics", json={"name": name})
+    assert answer.status_code == 201, answer.text
+    topic_id: str = answer.json()["id"]
+    return topic_id
+
+
+def preferences(api: httpx.Client, ref: str) -> dict[str, Any]:
+    answer = api.get(f"/v1/customers/{ref}/subscriptions")
+    assert answer.status_code == 200, answer.text
+    state: dict[str, Any] = answer.json()
+    return state
+
+
+def test_unsubscribed_is_the_global_flag(track: httpx.Client, api: httpx.Client) -> None:
+    assert_ok(put(track, "c1", unsubscribed=True, plan="a"))
+    assert preferences(api, "c1")["unsubscribed"] is True
+    assert "unsubscribed" not in (person(api, "c1") or {})["attributes"]
+    assert_ok(put(track, "c1", unsubscribed=False))
+    assert preferences(api, "c1")["unsubscribed"] is False
+    assert_error(put(track, "c1", unsubscribed="yes"), 400, "unsubscribed")
+
+
+def test_subscription_preferences_object_and_dot_notation(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    first, second, third = topic(api, "News"), topic(api, "Offers"), topic(api, "Events")
+    whole = {"topics": {first: True, second: False}}
+    assert_ok(put(track, "c1", cio_subscription_preferences=whole))
+    assert preferences(api, "c1")["topics"] == {first: True, second: False}
+    assert_ok(put(track, "c1", **{f"cio_subscription_preferences.topics.{third}": True}))
+    assert preferences(api, "c1")["topics"] == {first: True, second: False, third: True}
+    assert_ok(put(track, "c1", cio_subscription_preferences={"topics": {second: True}}))
+    assert preferences(api, "c1")["topics"] == {second: True}
+    answer = put(track, "c1", **{"cio_subscription_preferences.topics.topic_99": True})
+    assert_error(answer, 400, "topic_99")
+    assert_error(put(track, "c1", cio_subscription_preferences={"topics": {first: "y"}}), 400)
+
+
+def test_preferences_need_the_subscriptions_scope(
+    workspace: TestWorkspace, api: httpx.Client
+) -> None:
+    key = workspace.key(["attributes:write"])
+    auth = (workspace.workspace.workspace_id, key)
+    with httpx.Client(base_url=workspace.backend.base_url + PREFIX, auth=auth) as client:
+        assert_ok(put(client, "c1", plan="a"))
+        assert_error(put(client, "c1", unsubscribed=True), 401)
+
+
+def test_a_failing_part_leaves_the_whole_request_unapplied(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    answer = put(track, "c1", plan="a", **{"cio_subscription_preferences.topics.topic_99": True})
+    assert_error(answer, 400)
+    assert person(api, "c1") is None
+
+
+def object_type(api: httpx.Client, name: str) -> str:
+    answer = api.post("/v1/object-types", json={"name": name})
+    assert answer.status_code == 201, answer.text
+    type_id: str = answer.json()["id"]
+    return type_id
+
+
+def relationships_of(api: httpx.Client, ref: str) -> list[dict[str, Any]]:
+    answer = api.get(f"/v1/customers/{ref}/relationships")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def test_relationships_are_added_updated_and_deleted(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    companies = object_type(api, "Companies")
+    acme = {"object_type_id": companies, "object_id": "acme"}
+    initech = {"object_type_id": companies, "object_id": "initech"}
+    added = {
+        "action": "add_relationships",
+        "relationships": [
+            {"identifiers": acme, "relationship_attributes": {"role": "admin", "seat": 3}},
+            {"identifiers": initech},
+        ],
+    }
+    assert_ok(put(track, "c1", cio_relationships=added))
+    found = {item["object_id"]: item["attributes"] for item in relationships_of(api, "c1")}
+    assert found == {"acme": {"role": "admin", "seat": 3}, "initech": {}}
+    changed = {
+        "relationships": [
+            {"identifiers": acme, "relationship_attributes": {"role": None, "seat": ""}}
+        ]
+    }
+    assert_ok(put(track, "c1", cio_relationships=changed))
+    found = {item["object_id"]: item["attributes"] for item in relationships_of(api, "c1")}
+    assert found["acme"] == {}
+    deleted = {"action": "delete_relationships", "relationships": [{"identifiers": acme}]}
+    assert_ok(put(track, "c1", cio_relationships=deleted))
+    assert [item["object_id"] for item in relationships_of(api, "c1")] == ["initech"]
+
+
+def test_bad_relationships_are_400(track: httpx.Client) -> None:
+    for bad in (
+        {"action": "merge_relationships", "relationships": []},
+        {"relationships": [{"identifiers": {"object_type_id": "1"}}]},
+        {"relationships": [{"identifiers": {"object_type_id": "99", "object_id": "x"}}]},
+        {"relationships": {"identifiers": {}}},
+    ):
+        assert_error(put(track, "c1", cio_relationships=bad), 400)
+
+
+def test_unknown_routes_are_404_in_the_same_shape(track: httpx.Client) -> None:
+    assert_error(track.get("/customers/c1/nothing"), 404)
+
+
+def test_merge_customers_keeps_the_primary_and_deletes_the_secondary(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "p1", email="p1@example.com", plan="gold", city="Porto"))
+    assert_ok(put(track, "s1", anonymous_id="cookie-9", plan="basic", age=40))
+    answer = track.post(
+        "/merge_customers", json={"primary": {"id": "p1"}, "secondary": {"id": "s1"}}
+    )
+    assert_ok(answer)
+    merged = person(api, "p1")
+    assert merged is not None
+    assert merged["attributes"] == {"plan": "gold", "city": "Porto", "age": 40}
+    assert merged["anonymous_id"] == "cookie-9"
+    assert person(api, "s1") is None
+    repeated = {"primary": {"email": "P1@example.com"}, "secondary": {"id": "s1"}}
+    assert_ok(track.post("/merge_customers", json=repeated))
+
+
+def test_merge_customers_addresses_by_id_email_or_cio_id(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "p1", plan="gold"))
+    assert_ok(put(track, "s1@example.com", age=3))
+    profile_id = (person(api, "p1") or {})["profile_id"]
+    body = {"primary": {"cio_id": profile_id}, "secondary": {"email": "S1@example.com"}}
+    assert_ok(track.post("/merge_customers", json=body))
+    assert (person(api, "p1") or {})["attributes"] == {"plan": "gold", "age": 3}
+
+
+def test_merge_customers_errors(track: httpx.Client) -> None:
+    assert_ok(put(track, "p1", plan="gold"))
+    missing = {"primary": {"id": "nobody"}, "secondary": {"id": "p1"}}
+    assert_error(track.post("/merge_customers", json=missing), 404, "primary")
+    same = {"primary": {"id": "p1"}, "secondary": {"id": "p1"}}
+    assert_error(track.post("/merge_customers", json=same), 400)
+    for bad in (
+        {"primary": {"id": "p1"}},
+        {"primary": {"id": "p1", "email": "a@b.co"}, "secondary": {"id": "s"}},
+        {"primary": {"phone": "+19148440001"}, "secondary": {"id": "s"}},
+    ):
+        assert_error(track.post("/merge_customers", json=bad), 400)

@@ -90,3 +90,13 @@ def test_suppress_and_unsuppress(cio: CustomerIO, api: httpx.Client) -> None:
     cio.unsuppress(customer_id="5")
     cio.identify(id="5", plan="c")
     assert api.get("/v1/customers/5").json()["attributes"] == {"plan": "c"}
+
+
+def test_merge_customers(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="gold")
+    cio.identify(id="6", plan="basic", age=40)
+    cio.merge_customers(
+        primary_id_type="id", primary_id="5", secondary_id_type="id", secondary_id="6"
+    )
+    assert api.get("/v1/customers/5").json()["attributes"] == {"plan": "gold", "age": 40}
+    assert api.get("/v1/customers/6").status_code == 404

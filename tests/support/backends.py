@@ -60,6 +60,10 @@ class LiveBackend:
 
 
 def settings_for(name: str, folder: Path, **overrides: Any) -> Settings:
+    # Tests share one key per workspace at full speed; only the rate-limit tests limit.
+    overrides.setdefault("rate_limit_per_second", 0)
+    # PostgreSQL's 100 connections are shared by every test process (and developer).
+    overrides.setdefault("database_pool_size", 10)
     if name == "sqlite":
         return Settings(database_url=f"sqlite:///{folder / 'attrium.db'}", **overrides)
     ensure_postgres()

@@ -71,3 +71,16 @@ def test_an_unknown_profile_page_is_a_404_page(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "Not found" in response.text
+
+
+def test_unknown_ui_paths_are_html_404_pages(
+    browser_client: httpx.Client, workspace: TestWorkspace
+) -> None:
+    sign_in(browser_client, workspace.token)
+
+    response = browser_client.get("/ui/nowhere/at/all")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/ui/nowhere/at/all" in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -3,16 +3,18 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from attrium.auth import service
 from attrium.auth.actor import Actor
 from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
+from attrium.core import metrics
 from attrium.core.deps import DatabaseDep, SettingsDep
-from attrium.core.errors import Unauthenticated
+from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
+from attrium.core.ratelimit import RateLimiter
 from attrium.core.schemas import PROBLEM_RESPONSES
 
 bearer = HTTPBearer(auto_error=False, description="An Attrium API key")
@@ -22,6 +24,7 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     """A dependency that authenticates the bearer key and checks one scope."""
 
     async def authenticated(
+        request: Request,
         db: DatabaseDep,
         settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -29,11 +32,28 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
         actor = await service.authenticate(db, credentials.credentials, settings.auth_cache_seconds)
+        request.state.key_id = actor.key_id
+        await take_rate_limit_token(request, actor)
         if scope is not None:
             actor.require(scope)
         return actor
 
     return authenticated
+
+
+async def take_rate_limit_token(request: Request, actor: Actor) -> None:
+    """Charge the key one request; refuse with 429 when its bucket is empty."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    decision = await limiter.take(actor.key_id or actor.workspace_id)
+    if decision is None:
+        return
+    request.state.rate_limit_headers = decision.headers()
+    if not decision.allowed:
+        metrics.RATE_LIMITED.inc()
+        raise RateLimited(
+            f"this key may make {decision.limit} requests in a burst; retry later",
+            decision.retry_after_seconds,
+        )
 
 
 WorkspaceAdmin = Annotated[Actor, Depends(requires(Scope.WORKSPACE_ADMIN))]

@@ -18,6 +18,8 @@ from attrium.client.models import (
     ImportJob,
     RejectedRow,
     Segment,
+    SegmentPreview,
+    Template,
 )
 
 Result = TypeVar("Result")
@@ -155,6 +157,44 @@ class AsyncClient:
         self, segment_id: str, page_size: int | None = None
     ) -> AsyncIterator[Customer]:
         return self._pages(lambda cursor: calls.segment_members_page(segment_id, cursor, page_size))
+
+    async def create_segment(
+        self, name: str, predicate: dict[str, Any], *, description: str | None = None
+    ) -> Segment:
+        definition = {"name": name, "predicate": predicate, "description": description}
+        return await self.send(calls.create_segment(definition))
+
+    async def delete_segment(self, segment_id: str) -> None:
+        await self.send(calls.delete_segment(segment_id))
+
+    async def preview_segment(self, predicate: dict[str, Any], sample: int = 10) -> SegmentPreview:
+        """How many customers a predicate selects, and the first `sample` of them."""
+        return await self.send(calls.preview_segment(predicate, sample))
+
+    # Identity and templates.
+
+    async def suppress_customer(self, ref: str) -> dict[str, Any]:
+        """Delete the customer and block its identifiers (keyed hashes only)."""
+        return await self.send(calls.suppress_customer(ref))
+
+    async def unsuppress_customer(self, ref: str) -> None:
+        await self.send(calls.unsuppress_customer(ref))
+
+    async def render_template(self, template: str, customer: str) -> str:
+        """Render Liquid source for one customer."""
+        return await self.send(calls.render_template(template, customer))
+
+    async def create_template(
+        self, name: str, body: str, *, description: str | None = None
+    ) -> Template:
+        definition = {"name": name, "body": body, "description": description}
+        return await self.send(calls.create_template(definition))
+
+    async def render_saved_template(self, template_id: str, customer: str) -> str:
+        return await self.send(calls.render_saved_template(template_id, customer))
+
+    def iter_templates(self, page_size: int | None = None) -> AsyncIterator[Template]:
+        return self._pages(lambda cursor: calls.templates_page(cursor, page_size))
 
     # Imports and exports.
 

@@ -24,6 +24,8 @@ from attrium.client.models import (
     ImportJob,
     RejectedRow,
     Segment,
+    SegmentPreview,
+    Template,
 )
 
 Result = TypeVar("Result")
@@ -239,6 +241,61 @@ def segment_members_page(
 ) -> Call[Page[Customer]]:
     path = f"/v1/segments/{quote(segment_id, safe='')}/members"
     return Call("GET", path, _page(Customer), params=_paged({}, cursor, limit))
+
+
+def create_segment(definition: Mapping[str, Any]) -> Call[Segment]:
+    body = {key: value for key, value in definition.items() if value is not None}
+    return Call("POST", "/v1/segments", _model(Segment), json=body)
+
+
+def delete_segment(segment_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/segments/{quote(segment_id, safe='')}", _nothing)
+
+
+def preview_segment(predicate: Mapping[str, Any], sample: int) -> Call[SegmentPreview]:
+    body = {"predicate": dict(predicate), "sample": sample}
+    return Call("POST", "/v1/segments/preview", _model(SegmentPreview), json=body)
+
+
+# Identity.
+
+
+def suppress_customer(ref: str) -> Call[dict[str, Any]]:
+    def parse(response: httpx.Response) -> dict[str, Any]:
+        found: dict[str, Any] = response.json()
+        return found
+
+    return Call("POST", f"/v1/customers/{ref_path(ref)}/suppress", parse)
+
+
+def unsuppress_customer(ref: str) -> Call[None]:
+    return Call("POST", f"/v1/customers/{ref_path(ref)}/unsuppress", _nothing)
+
+
+# Templates.
+
+
+def _rendered(response: httpx.Response) -> str:
+    return str(response.json()["rendered"])
+
+
+def render_template(template: str, customer: str) -> Call[str]:
+    body = {"template": template, "customer": customer}
+    return Call("POST", "/v1/templates/render", _rendered, json=body)
+
+
+def create_template(definition: Mapping[str, Any]) -> Call[Template]:
+    body = {key: value for key, value in definition.items() if value is not None}
+    return Call("POST", "/v1/templates", _model(Template), json=body)
+
+
+def render_saved_template(template_id: str, customer: str) -> Call[str]:
+    path = f"/v1/templates/{quote(template_id, safe='')}/render"
+    return Call("POST", path, _rendered, json={"customer": customer})
+
+
+def templates_page(cursor: str | None, limit: int | None) -> Call[Page[Template]]:
+    return Call("GET", "/v1/templates", _page(Template), params=_paged({}, cursor, limit))
 
 
 # Imports and exports.

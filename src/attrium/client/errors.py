@@ -87,6 +87,18 @@ class IdentifierSuppressed(Conflict):
     slug = "identifier-suppressed"
 
 
+class RequestTimeout(ApiError):
+    slug = "request-timeout"
+
+
+class OutboundRefused(ValidationFailed):
+    slug = "outbound-refused"
+
+
+class OutboundFailed(ApiError):
+    slug = "outbound-failed"
+
+
 class RateLimited(ApiError):
     slug = "rate-limited"
 
@@ -111,11 +123,13 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     403: Forbidden,
     404: NotFound,
     405: MethodNotAllowed,
+    408: RequestTimeout,
     409: Conflict,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
     422: ValidationFailed,
     429: RateLimited,
+    502: OutboundFailed,
     503: Unavailable,
 }
 

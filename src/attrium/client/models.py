@@ -89,3 +89,15 @@ class RejectedRow(Model):
     applied: bool
     reason: str
     errors: list[dict[str, str]]
+
+
+class SegmentPreview(Model):
+    count: int
+    sample: list[Customer]
+
+
+class Template(Model):
+    id: str
+    name: str
+    description: str | None
+    body: str

@@ -18,6 +18,8 @@ from attrium.client.models import (
     ImportJob,
     RejectedRow,
     Segment,
+    SegmentPreview,
+    Template,
 )
 
 Result = TypeVar("Result")
@@ -155,6 +157,42 @@ class Client:
         self, segment_id: str, page_size: int | None = None
     ) -> Iterator[Customer]:
         return self._pages(lambda cursor: calls.segment_members_page(segment_id, cursor, page_size))
+
+    def create_segment(
+        self, name: str, predicate: dict[str, Any], *, description: str | None = None
+    ) -> Segment:
+        definition = {"name": name, "predicate": predicate, "description": description}
+        return self.send(calls.create_segment(definition))
+
+    def delete_segment(self, segment_id: str) -> None:
+        self.send(calls.delete_segment(segment_id))
+
+    def preview_segment(self, predicate: dict[str, Any], sample: int = 10) -> SegmentPreview:
+        """How many customers a predicate selects, and the first `sample` of them."""
+        return self.send(calls.preview_segment(predicate, sample))
+
+    # Identity and templates.
+
+    def suppress_customer(self, ref: str) -> dict[str, Any]:
+        """Delete the customer and block its identifiers (keyed hashes only)."""
+        return self.send(calls.suppress_customer(ref))
+
+    def unsuppress_customer(self, ref: str) -> None:
+        self.send(calls.unsuppress_customer(ref))
+
+    def render_template(self, template: str, customer: str) -> str:
+        """Render Liquid source for one customer."""
+        return self.send(calls.render_template(template, customer))
+
+    def create_template(self, name: str, body: str, *, description: str | None = None) -> Template:
+        definition = {"name": name, "body": body, "description": description}
+        return self.send(calls.create_template(definition))
+
+    def render_saved_template(self, template_id: str, customer: str) -> str:
+        return self.send(calls.render_saved_template(template_id, customer))
+
+    def iter_templates(self, page_size: int | None = None) -> Iterator[Template]:
+        return self._pages(lambda cursor: calls.templates_page(cursor, page_size))
 
     # Imports and exports.
 

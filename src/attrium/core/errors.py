@@ -5,7 +5,7 @@ API, and each dialect maps them to its vendor's documented codes. The HTTP statu
 each class is the native mapping, kept here so the hierarchy reads as one table.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -69,6 +69,14 @@ class MethodNotAllowed(AttriumError):
     title = "Method not allowed"
 
 
+class RequestTimeout(AttriumError):
+    """The client stopped sending its request body."""
+
+    status = 408
+    slug = "request-timeout"
+    title = "Request body not received in time"
+
+
 class Conflict(AttriumError):
     status = 409
     slug = "conflict"
@@ -117,6 +125,13 @@ class LimitExceeded(ValidationFailed):
     title = "A workspace limit would be exceeded"
 
 
+class OutboundRefused(ValidationFailed):
+    """A URL the server was asked to call points where outbound calls may not go."""
+
+    slug = "outbound-refused"
+    title = "The URL may not be called"
+
+
 class RateLimited(AttriumError):
     status = 429
     slug = "rate-limited"
@@ -133,8 +148,27 @@ class Unavailable(AttriumError):
     title = "Service unavailable"
 
 
+class OutboundFailed(AttriumError):
+    """A call the server made to another service failed after its retries."""
+
+    status = 502
+    slug = "outbound-failed"
+    title = "A call to another service failed"
+
+
 def single_field_error(
     error_class: type[AttriumError], field: str, rule: str, message: str
 ) -> AttriumError:
     """Build an error whose detail is the message of its only field error."""
     return error_class(message, [FieldError(field, rule, message)])
+
+
+def refuse_nulls(changes: Mapping[str, Any], required: Iterable[str]) -> None:
+    """A partial update may leave a required field out, but not set it to null."""
+    nulled = [field for field in required if field in changes and changes[field] is None]
+    if nulled:
+        errors = [
+            FieldError(field, "not_null", f"{field} cannot be null; leave it out to keep it")
+            for field in nulled
+        ]
+        raise ValidationFailed(errors[0].message, errors)

@@ -1,20 +1,27 @@
 """JSON in and out: orjson, with the server's nesting limit."""
 
+import re
 from typing import Any
 
 import orjson
-from fastapi import Response
+from fastapi.responses import JSONResponse
 
 from attrium.core.errors import FieldError, MalformedRequest
 
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+
+# NUL and lone surrogates: PostgreSQL stores neither in text nor in jsonb.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def dump(content: Any) -> bytes:
     return orjson.dumps(content, option=JSON_OPTIONS)
 
 
-class JsonResponse(Response):
+class JsonResponse(JSONResponse):
+    """orjson rendering; a JSONResponse so that OpenAPI documents the response models."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
@@ -55,3 +62,18 @@ def parse_json(body: bytes, max_depth: int) -> Any:
             [FieldError("body", "json.depth", f"at most {max_depth} levels of nesting")],
         )
     return parsed
+
+
+def storable(value: Any) -> Any:
+    """`value` with every unstorable character of its strings (keys too) replaced by U+FFFD.
+
+    For text that records what a client sent (such as a refused write) rather than
+    data the rules already accepted.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT_CHARACTER, value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value

@@ -1,11 +1,14 @@
 """The native mapping of errors to RFC 9457 `application/problem+json` responses."""
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from attrium.core.errors import (
@@ -15,7 +18,9 @@ from attrium.core.errors import (
     MethodNotAllowed,
     NotFound,
     RateLimited,
+    RequestTimeout,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
@@ -23,6 +28,11 @@ from attrium.core.jsonio import JsonResponse
 logger = logging.getLogger("attrium")
 
 _LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+# SQLSTATE classes of a database that is down, full or shedding load, and of
+# transactions it aborted (deadlock, serialization): the client may retry.
+_TRANSIENT_SQLSTATES = ("08", "53", "57P", "40")
+RETRY_AFTER_UNAVAILABLE_SECONDS = 1
 
 
 class ProblemResponse(JsonResponse):
@@ -48,7 +58,11 @@ def problem_response(error: AttriumError, request: Request) -> Response:
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="attrium"'
     if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, round(error.retry_after_seconds)))
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_seconds)))
+    if isinstance(error, Unavailable):
+        headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE_SECONDS)
+    if isinstance(error, RequestTimeout):
+        headers["Connection"] = "close"
     return ProblemResponse(
         problem_body(error, request.url.path), status_code=error.status, headers=headers
     )
@@ -87,6 +101,16 @@ def http_error(error: HTTPException) -> AttriumError:
     return MalformedRequest(str(error.detail))
 
 
+def is_transient_database_error(error: Exception) -> bool:
+    """The database is unreachable, overloaded or aborted the transaction."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout | ConnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        return sqlstate.startswith(_TRANSIENT_SQLSTATES)
+    return False
+
+
 def install(app: FastAPI) -> None:
     """Map every error the native API can raise, once."""
 
@@ -105,6 +129,16 @@ def install(app: FastAPI) -> None:
             response.headers.update(error.headers)
         return response
 
+    async def on_database_error(request: Request, error: Exception) -> Response:
+        # Answered here rather than by the catch-all, which re-raises to the server
+        # and so drops the client's keep-alive connection.
+        if is_transient_database_error(error):
+            logger.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error
+            )
+            return problem_response(Unavailable("the database is unavailable; retry"), request)
+        return await on_unexpected(request, error)
+
     async def on_unexpected(request: Request, error: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(AttriumError("an unexpected error occurred"), request)
@@ -112,4 +146,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AttriumError, on_attrium_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(SQLAlchemyError, on_database_error)
+    app.add_exception_handler(ConnectionError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

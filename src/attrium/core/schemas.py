@@ -20,5 +20,5 @@ class ProblemDetail(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ProblemDetail, "content": {"application/problem+json": {}}}
-    for status in (400, 401, 403, 404, 409, 413, 422, 429)
+    for status in (400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503)
 }

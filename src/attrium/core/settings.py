@@ -64,6 +64,29 @@ class Settings(BaseSettings):
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="longest wait for the next part of a request body (408)"
+    )
+
+    rate_limit_per_second: float = Field(
+        default=100.0, ge=0, description="requests per second per API key; 0 turns limits off"
+    )
+    rate_limit_burst: int = Field(default=200, ge=1, description="requests a key may burst")
+    redis_url: str | None = Field(
+        default=None, description="share rate limits between processes through this Redis"
+    )
+    log_level: str = Field(
+        default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$", description="JSON log level"
+    )
+
+    outbound_allow_private: bool = Field(
+        default=False, description="let outbound calls reach private and loopback addresses"
+    )
+    outbound_allowed_networks: list[str] = Field(
+        default_factory=list, description="CIDRs outbound calls may reach even if private"
+    )
+    outbound_timeout_seconds: float = Field(default=10.0, gt=0, description="per attempt")
+    outbound_max_attempts: int = Field(default=3, ge=1, le=10, description="tries per call")
 
 
 @lru_cache

@@ -11,7 +11,7 @@ change, is left as it is; the rest of the write applies, and an
 `attribute_update_failure` lands in the activity of every customer involved.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,11 @@ from attrium.identity.suppressions import ensure_not_suppressed
 
 MAX_WRITE_ATTEMPTS = 3
 
+# More of the same request, applied to the written customer inside the write's
+# transaction (a dialect's subscriptions or relationships), so that all of it
+# applies or none does.
+AfterWrite = Callable[[AsyncConnection, Customer], Awaitable[None]]
+
 
 @dataclass(frozen=True, slots=True)
 class IdentifierChange:
@@ -96,13 +101,21 @@ class WriteOptions:
 
 
 async def upsert(
-    db: Database, actor: Actor, ref: CustomerRef, write: CustomerWrite, options: WriteOptions
+    db: Database,
+    actor: Actor,
+    ref: CustomerRef,
+    write: CustomerWrite,
+    options: WriteOptions,
+    then: AfterWrite | None = None,
 ) -> WriteOutcome:
     """Create or update the customer `ref` names; see the module's rules."""
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         try:
             async with db.transaction() as connection:
-                return await _upsert(connection, actor, ref, write, options)
+                outcome = await _upsert(connection, actor, ref, write, options)
+                if then is not None:
+                    await then(connection, outcome.customer)
+                return outcome
         except IntegrityError as error:
             # A concurrent write took an identifier between our check and our write;
             # the next attempt sees it and applies the identity rules to it.

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.attributes.models import AttributeLimits, limits_for
 from attrium.auth.actor import Actor
 from attrium.auth.scopes import Scope
+from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AttriumError,
@@ -32,8 +34,21 @@ from attrium.core.jsonio import JsonResponse
 from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
-from attrium.customers.models import CustomerWrite
-from attrium.dialects.common import bearer_actor, dialect_route, first_message, vendor_setting
+from attrium.customers.models import Customer, CustomerWrite
+from attrium.dialects.common import (
+    answer_unknown_routes,
+    bearer_actor,
+    dialect_route,
+    first_message,
+    vendor_setting,
+)
+from attrium.subscriptions import service as subscriptions
+from attrium.subscriptions.models import (
+    Channel,
+    SubscriptionRequest,
+    SubscriptionType,
+    SubscriptionUpdate,
+)
 
 SOURCE = "attentive"
 MAX_NAME_CHARS = 200
@@ -170,10 +185,6 @@ async def post_user_attributes(
     """Create or update one user with attributes and identifiers."""
     if body.subscriptions:
         actor.require(Scope.SUBSCRIPTIONS_WRITE)
-        raise ValidationFailed(
-            "subscriptions are not supported on this server yet",
-            [FieldError("subscriptions", "unsupported", "send attributes and identifiers only")],
-        )
     identifiers = body.identifiers
     custom = [(item.name, item.value) for item in identifiers.custom_identifiers or []]
     custom += [
@@ -192,7 +203,8 @@ async def post_user_attributes(
         field_prefix="identifiers",
     )
     ref, write = named.write(body.attributes or {}, settings)
-    await _upsert(db, actor, settings, ref, write, V2_MAX_ATTRIBUTES, "attributes")
+    opt_ins = _opt_ins(body.subscriptions or [])
+    await _upsert(db, actor, settings, ref, write, V2_MAX_ATTRIBUTES, "attributes", opt_ins)
     return JsonResponse(
         {"success": True, "message": "The user was created or updated"}, status_code=202
     )
@@ -264,13 +276,14 @@ def _limits(actor: Actor, settings: Settings, vendor_max: int | None) -> Attribu
 
 
 async def _upsert(
-    db: DatabaseDep,
+    db: Database,
     actor: Actor,
     settings: Settings,
     ref: CustomerRef,
     write: CustomerWrite,
     vendor_max: int | None,
     attributes_field: str,
+    opt_ins: SubscriptionUpdate | None = None,
 ) -> None:
     options = service.WriteOptions(
         limits=_limits(actor, settings, vendor_max),
@@ -279,4 +292,35 @@ async def _upsert(
     )
     # Identifier conflicts are recorded in both customers' activity; Attentive still
     # accepts the rest of the write, so the answer stays a success.
-    await service.upsert(db, actor, ref, write, options)
+    then = None if opt_ins is None else _subscribing(actor, opt_ins)
+    await service.upsert(db, actor, ref, write, options, then)
+
+
+def _subscribing(actor: Actor, opt_ins: SubscriptionUpdate) -> service.AfterWrite:
+    async def subscribe(connection: AsyncConnection, customer: Customer) -> None:
+        await subscriptions.apply(connection, actor, customer, opt_ins)
+
+    return subscribe
+
+
+def _opt_ins(requested: list[Subscription]) -> SubscriptionUpdate | None:
+    """Attentive's subscriptions as native opt-ins (its requests only opt in)."""
+    if not requested:
+        return None
+    return SubscriptionUpdate(
+        subscriptions=[
+            SubscriptionRequest(
+                channel=Channel(item.channel),
+                type=SubscriptionType(item.type),
+                signup_source_id=None
+                if item.sign_up_source_id is None
+                else str(item.sign_up_source_id),
+                locale=item.locale,
+                single_opt_in=bool(item.single_opt_in),
+            )
+            for item in requested
+        ]
+    )
+
+
+answer_unknown_routes(router)

@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -20,17 +20,29 @@ from attrium.auth.actor import Actor
 from attrium.auth.api import requires
 from attrium.auth.scopes import Scope
 from attrium.core.deps import DatabaseDep
-from attrium.core.errors import AttriumError, Unauthenticated
+from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
 
 ErrorRenderer = Callable[[AttriumError], Response]
 
 
+# Documented on every dialect route so that OpenAPI (and schemathesis) know them;
+# each vendor's error body is described in docs/dialects.md.
+VENDOR_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": "an error, in the vendor's shape"}
+    for status in (400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 503)
+}
+
+
 def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
     """A route class whose errors `render` turns into the vendor's response."""
 
     class DialectRoute(JsonRoute):
+        def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+            options["responses"] = {**VENDOR_ERROR_RESPONSES, **(options.get("responses") or {})}
+            super().__init__(path, endpoint, **options)
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -45,6 +57,20 @@ def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
             return handle_in_vendor_shape
 
     return DialectRoute
+
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def answer_unknown_routes(router: APIRouter) -> None:
+    """Answer unknown paths under the dialect's prefix with 404 in the vendor's shape.
+
+    Register it after every real route: it matches whatever they do not.
+    """
+
+    @router.api_route("/{path:path}", methods=ALL_METHODS, include_in_schema=False)
+    async def unknown_route(path: str) -> Response:
+        raise NotFound(f"no route {path!r} here")
 
 
 def bearer_actor(source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:

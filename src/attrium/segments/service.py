@@ -19,7 +19,13 @@ from attrium.auth.actor import Actor
 from attrium.core import sql
 from attrium.core.clock import isoformat, utcnow
 from attrium.core.database import Database
-from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
+from attrium.core.errors import (
+    AlreadyExists,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+    refuse_nulls,
+)
 from attrium.core.ids import new_ulid
 from attrium.core.pagination import Page, cursor_string, decode_cursor, encode_cursor
 from attrium.customers import store as customer_store
@@ -157,6 +163,7 @@ async def list_segments(
 
 async def update(db: Database, actor: Actor, segment_id: str, changes: dict[str, Any]) -> Segment:
     """Change name, description or predicate; the fields given, no others."""
+    refuse_nulls(changes, ("name", "predicate"))
     if "name" in changes:
         _check_name(changes["name"])
     try:

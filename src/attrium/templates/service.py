@@ -17,7 +17,13 @@ from attrium.auth.actor import Actor
 from attrium.core import sql
 from attrium.core.clock import isoformat, utcnow
 from attrium.core.database import Database
-from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
+from attrium.core.errors import (
+    AlreadyExists,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+    refuse_nulls,
+)
 from attrium.core.ids import new_ulid
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import service as customers
@@ -162,6 +168,7 @@ async def list_templates(
 
 async def update(db: Database, actor: Actor, template_id: str, changes: dict[str, Any]) -> Template:
     """Change name, description or body; the fields given, no others."""
+    refuse_nulls(changes, ("name", "body"))
     if "name" in changes:
         _check_name(changes["name"])
     if "body" in changes:

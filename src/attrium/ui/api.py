@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI, Form, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from attrium.core.deps import DatabaseDep, SettingsDep
-from attrium.core.errors import Forbidden, Unauthenticated
+from attrium.core.errors import Forbidden, NotFound, Unauthenticated
 from attrium.ui import service
 from attrium.ui.catalog import router as catalog_router
 from attrium.ui.customers import router as customers_router
@@ -105,6 +105,12 @@ for page_router in (
     templates_router,
 ):
     router.include_router(page_router)
+
+
+@router.get("/{unknown:path}")
+async def unknown_page(unknown: str, session: SessionDep) -> Response:
+    """Any other path under /ui: a 404 page rather than a JSON problem."""
+    raise NotFound(f"the web UI has no page /ui/{unknown}")
 
 
 def install(app: FastAPI) -> None:

@@ -42,9 +42,14 @@ async def find_by_id(connection: AsyncConnection, workspace_id: str) -> dict[str
 
 
 async def lock(connection: AsyncConnection, workspace_id: str) -> None:
-    """Serialise the writers of one workspace (PostgreSQL; SQLite has one writer anyway)."""
+    """Serialise the writers of one workspace (PostgreSQL; SQLite has one writer anyway).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every insert that references the workspace
+    (customers, activity) takes FOR KEY SHARE on its row, which FOR UPDATE would
+    conflict with, deadlocking a writer that inserted before it locked.
+    """
     query = select(workspaces.c.workspace_id).where(workspaces.c.workspace_id == workspace_id)
-    await connection.execute(query.with_for_update())
+    await connection.execute(query.with_for_update(key_share=True))
 
 
 async def count(connection: AsyncConnection) -> int:

@@ -1,0 +1,38 @@
+"""Prometheus metrics of this process, served at `/metrics`.
+
+With `attrium serve --workers N` each worker keeps its own counters; scrape each
+worker, or run one worker per container.
+"""
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+REQUESTS = Counter("attrium_http_requests", "HTTP requests answered", ["method", "route", "status"])
+LATENCY = Histogram(
+    "attrium_http_request_duration_seconds",
+    "time from the request's arrival to the end of its answer",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+WRITES = Counter(
+    "attrium_writes", "write requests (POST, PUT, PATCH, DELETE) by outcome", ["outcome"]
+)
+RATE_LIMITED = Counter("attrium_rate_limited", "requests refused by the rate limit")
+IMPORT_ROWS = Counter("attrium_import_rows", "rows processed by imports", ["outcome"])
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+router = APIRouter(tags=["health"])
+
+
+def observe(method: str, route: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(seconds)
+    if method in WRITE_METHODS and route != "unmatched":
+        WRITES.labels("accepted" if status < 400 else "rejected").inc()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus text exposition of this process's metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -259,3 +259,13 @@ def test_update_changes_the_named_fields(ic: httpx.Client) -> None:
 
 def test_get_unknown_customer_is_404(ic: httpx.Client) -> None:
     assert_ic_error(ic.get("/v1/customers/nobody"), 404)
+
+
+def test_update_to_a_taken_vat_number_is_409_and_changes_nothing_of_it(ic: httpx.Client) -> None:
+    first = register(ic, externalId="erp-1")["gid"]
+    second = ic.post("/customers", json={"name": "Bea", "vatNumber": "PT511111111"}).json()
+    error = assert_ic_error(
+        ic.put(f"/customers/{second['gid']}", json={"vatNumber": "PT500000000"}), 409
+    )
+    assert error["gid"] == first
+    assert ic.get(f"/customers/{second['gid']}").json()["vatNumber"] == "PT511111111"

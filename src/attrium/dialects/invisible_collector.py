@@ -19,6 +19,7 @@ from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AttriumError,
+    Conflict,
     FieldError,
     MalformedRequest,
     NotFound,
@@ -215,6 +216,9 @@ async def update_customer(
         body.to_write(update_only=True),
         customers.native_options(actor, settings),
     )
+    if outcome.conflicts:
+        conflict = outcome.conflicts[0]
+        raise Conflict(conflict.reason, extra={"profile_id": conflict.other_profile_id})
     return JsonResponse(customer_body(outcome.customer))
 
 

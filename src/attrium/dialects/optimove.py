@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import uuid4
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Response
 
 from attrium.activity import service as activity
 from attrium.attributes import service as catalog
@@ -40,6 +40,7 @@ from attrium.core.settings import Settings
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
 from attrium.customers.models import CustomerWrite
+from attrium.dialects import callbacks
 from attrium.dialects.common import dialect_route, header_key_actor
 from attrium.dialects.optimove_schemas import (
     AddAttributeRequest,
@@ -92,9 +93,22 @@ _ADD_ERRORS: list[tuple[type[AttriumError], str, str]] = [
 
 @operation("POST", "AddCustomerAttribute")
 async def add_customer_attribute(
-    body: AddAttributeRequest, db: DatabaseDep, settings: SettingsDep, actor: ApiAdmin
+    body: AddAttributeRequest,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: ApiAdmin,
+    tasks: BackgroundTasks,
 ) -> Response:
     """Create an attribute definition, optionally with a default for every customer."""
+    await callbacks.check(body.CallbackURL, "CallbackURL", settings)
+    outcome = await _add(body, db, settings, actor)
+    callbacks.schedule(tasks, body.CallbackURL, outcome, settings)
+    return JsonResponse(outcome)
+
+
+async def _add(
+    body: AddAttributeRequest, db: Database, settings: Settings, actor: Actor
+) -> dict[str, Any]:
     limit = actor.workspace.setting("optimove_max_attributes", settings)
     outcome: dict[str, Any] = {"attributeName": body.Name, "isSuccess": True}
     parsed = native_type(body.Type)
@@ -104,7 +118,7 @@ async def add_customer_attribute(
             "Type Input should be 'DECIMAL(19,4)', 'INT', 'BIGINT', 'DATE', "
             "'VARCHAR(X)' or 'NVARCHAR(X)'",
         )
-        return JsonResponse(outcome)
+        return outcome
     attribute_type, max_length = parsed
     definition = DefinitionInput(
         name=body.Name, type=attribute_type, default=body.DefaultValue, max_length=max_length
@@ -114,7 +128,7 @@ async def add_customer_attribute(
         await catalog.define_attribute(db, actor, definition, limits)
     except AttriumError as error:
         outcome |= _add_failure(error, limit, body.Type)
-    return JsonResponse(outcome)
+    return outcome
 
 
 def _add_failure(error: AttriumError, limit: int, type_name: str) -> dict[str, str]:
@@ -159,23 +173,37 @@ def _listed(entry: CatalogEntry) -> dict[str, Any]:
 
 @operation("POST", "UpdateCustomerAttributes")
 async def update_customer_attributes(
-    body: UpdateAttributesRequest, db: DatabaseDep, settings: SettingsDep, actor: Writer
+    body: UpdateAttributesRequest,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Writer,
+    tasks: BackgroundTasks,
 ) -> Response:
     """Overwrite values of existing customers; refused values are listed, the rest applies."""
+    await callbacks.check(body.CallbackURL, "CallbackURL", settings)
     writer = ValueWriter(db, actor, settings, await catalog.definitions_by_name(db, actor))
     for entry in body.CustomerNewAttributesValuesList:
         await writer.write(str(entry.CustomerID), entry.Attributes, create=False)
-    return JsonResponse(writer.outcome())
+    outcome = writer.outcome()
+    callbacks.schedule(tasks, body.CallbackURL, outcome, settings)
+    return JsonResponse(outcome)
 
 
 @operation("PUT", "UpsertCustomer")
 async def upsert_customer(
-    body: UpsertCustomerRequest, db: DatabaseDep, settings: SettingsDep, actor: Writer
+    body: UpsertCustomerRequest,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Writer,
+    tasks: BackgroundTasks,
 ) -> Response:
     """Create the customer if it is new, then write its values as UpdateCustomerAttributes."""
+    await callbacks.check(body.CallbackUrl, "CallbackUrl", settings)
     writer = ValueWriter(db, actor, settings, await catalog.definitions_by_name(db, actor))
     await writer.write(str(body.CustomerId), body.Attributes or [], create=True)
-    return JsonResponse(writer.outcome())
+    outcome = writer.outcome()
+    callbacks.schedule(tasks, body.CallbackUrl, outcome, settings)
+    return JsonResponse(outcome)
 
 
 @operation("GET", "GetCustomerAttributes")

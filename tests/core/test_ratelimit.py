@@ -108,3 +108,23 @@ def test_two_processes_sharing_redis_share_one_limit(two_processes_one_redis: De
     print(f"allowed {allowed} of 30 in {elapsed:.2f} s across two processes")
     assert 10 <= allowed <= 10 + int(elapsed * 0.5) + 1
     assert all(429 in codes for codes in statuses.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/compat/optimove/current/customers/GetCustomerAttributeList", "X-API-KEY"),
+        ("/compat/customerio/api/v1/customers/rate-probe", "Basic"),
+    ],
+)
+def test_dialect_keys_share_the_bucket(limited: LiveBackend, path: str, headers: str) -> None:
+    workspace = new_workspace(limited)
+    with httpx.Client(base_url=limited.base_url) as client:
+        for _ in range(BURST):
+            client.get("/v1/workspace", headers={"Authorization": f"Bearer {workspace.token}"})
+        if headers == "Basic":
+            site_id = workspace.workspace.workspace_id
+            refused = client.put(path, json={}, auth=(site_id, workspace.token))
+        else:
+            refused = client.get(path, headers={"X-API-KEY": workspace.token})
+    assert refused.status_code == 429

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request, Response
 
 from attrium.attributes.models import AttributeLimits, limits_for
-from attrium.auth import service as keys
 from attrium.auth.actor import Actor
+from attrium.auth.api import authenticate_request
 from attrium.auth.scopes import Scope
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
@@ -90,12 +90,12 @@ def render_error(error: AttriumError) -> Response:
 # Authentication: Basic site_id:api_key
 
 
-async def track_actor(request: Request, db: DatabaseDep) -> Actor:
+async def track_actor(request: Request, db: DatabaseDep, settings: SettingsDep) -> Actor:
     credentials = basic_credentials(request)
     if credentials is None:
         raise Unauthenticated("send 'Authorization: Basic' with site_id:api_key")
     site_id, api_key = credentials
-    actor = await keys.authenticate(db, api_key)
+    actor = await authenticate_request(request, db, settings, api_key)
     if site_id != actor.workspace_id:
         raise Unauthenticated("the site id is not the workspace of this API key")
     if Scope.ATTRIBUTES_WRITE not in actor.scopes:

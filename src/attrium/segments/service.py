@@ -20,13 +20,11 @@ from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
-    AlreadyExists,
-    FieldError,
     NotFound,
-    ValidationFailed,
     refuse_nulls,
 )
 from attrium.core.ids import new_ulid
+from attrium.core.names import check_name, name_taken
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
@@ -36,7 +34,6 @@ from attrium.segments.predicates import Predicate, Vocabulary
 from attrium.subscriptions import configuration as subscription_configuration
 
 EXPORT_BATCH_SIZE = 500
-MAX_NAME_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +98,10 @@ async def customers_of(
     return [Customer.from_row(row, custom[row["profile_id"]], defaults) for row in rows]
 
 
-def _check_name(name: str) -> None:
-    if not name.strip() or len(name) > MAX_NAME_CHARS:
-        message = f"a segment name has 1 to {MAX_NAME_CHARS} characters, not only spaces"
-        raise ValidationFailed(message, [FieldError("name", "name.length", message)])
-
-
 async def create(
     db: Database, actor: Actor, name: str, description: str | None, tree: Any
 ) -> Segment:
-    _check_name(name)
+    check_name("segment", name)
     now = utcnow()
     row = {
         "workspace_id": actor.workspace_id,
@@ -129,13 +120,8 @@ async def create(
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
-        raise _name_taken(name) from error
+        raise name_taken("segment", name) from error
     return Segment.from_row(row)
-
-
-def _name_taken(name: str) -> AlreadyExists:
-    message = f"a segment named {name!r} exists"
-    return AlreadyExists(message, [FieldError("name", "name.unique", message)])
 
 
 async def _ensure_name_free(
@@ -143,7 +129,7 @@ async def _ensure_name_free(
 ) -> None:
     holder = await store.segment_named(connection, actor.workspace_id, name)
     if holder is not None and holder["segment_id"] != segment_id:
-        raise _name_taken(name)
+        raise name_taken("segment", name)
 
 
 async def _read(connection: AsyncConnection, actor: Actor, segment_id: str) -> Segment:
@@ -174,7 +160,7 @@ async def update(db: Database, actor: Actor, segment_id: str, changes: dict[str,
     """Change name, description or predicate; the fields given, no others."""
     refuse_nulls(changes, ("name", "predicate"))
     if "name" in changes:
-        _check_name(changes["name"])
+        check_name("segment", changes["name"])
     try:
         async with db.transaction() as connection:
             await _read(connection, actor, segment_id)
@@ -188,7 +174,7 @@ async def update(db: Database, actor: Actor, segment_id: str, changes: dict[str,
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
-        raise _name_taken(changes.get("name", "")) from error
+        raise name_taken("segment", changes.get("name", "")) from error
 
 
 async def delete(db: Database, actor: Actor, segment_id: str) -> None:

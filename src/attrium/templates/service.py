@@ -18,13 +18,11 @@ from attrium.core import sql
 from attrium.core.clock import isoformat, utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
-    AlreadyExists,
-    FieldError,
     NotFound,
-    ValidationFailed,
     refuse_nulls,
 )
 from attrium.core.ids import new_ulid
+from attrium.core.names import check_name, name_taken
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef
@@ -32,7 +30,6 @@ from attrium.customers.models import Customer
 from attrium.segments import service as segments
 from attrium.templates import rendering, store
 
-MAX_NAME_CHARS = 200
 MAX_PREVIEW = 50
 
 
@@ -107,21 +104,10 @@ async def preview(
     ]
 
 
-def _check_name(name: str) -> None:
-    if not name.strip() or len(name) > MAX_NAME_CHARS:
-        message = f"a template name has 1 to {MAX_NAME_CHARS} characters, not only spaces"
-        raise ValidationFailed(message, [FieldError("name", "name.length", message)])
-
-
-def _name_taken(name: str) -> AlreadyExists:
-    message = f"a template named {name!r} exists"
-    return AlreadyExists(message, [FieldError("name", "name.unique", message)])
-
-
 async def create(
     db: Database, actor: Actor, name: str, description: str | None, body: str
 ) -> Template:
-    _check_name(name)
+    check_name("template", name)
     rendering.parse(body, "body")
     now = utcnow()
     row = {
@@ -139,7 +125,7 @@ async def create(
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
-        raise _name_taken(name) from error
+        raise name_taken("template", name) from error
     return Template.from_row(row)
 
 
@@ -170,7 +156,7 @@ async def update(db: Database, actor: Actor, template_id: str, changes: dict[str
     """Change name, description or body; the fields given, no others."""
     refuse_nulls(changes, ("name", "body"))
     if "name" in changes:
-        _check_name(changes["name"])
+        check_name("template", changes["name"])
     if "body" in changes:
         rendering.parse(changes["body"], "body")
     try:
@@ -182,7 +168,7 @@ async def update(db: Database, actor: Actor, template_id: str, changes: dict[str
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
-        raise _name_taken(changes.get("name", "")) from error
+        raise name_taken("template", changes.get("name", "")) from error
 
 
 async def delete(db: Database, actor: Actor, template_id: str) -> None:

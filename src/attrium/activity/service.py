@@ -69,27 +69,30 @@ class ActivityEntry:
     details: dict[str, Any] | None = None
 
 
-def _rows(
+def _records(
     workspace_id: str, actor: "Actor | None", entries: Iterable[ActivityEntry]
-) -> list[dict[str, Any]]:
+) -> list[store.EntryRecord]:
+    """The entries as rows of the activity table (`store.COLUMN_NAMES`)."""
     now = utcnow()
     entries = list(entries)
+    key_id = actor.key_id if actor else None
+    source = actor.source if actor else "cli"
     return [
-        {
-            "workspace_id": workspace_id,
-            "activity_id": activity_id,
-            "profile_id": entry.profile_id,
-            "customer_ref": entry.customer_ref,
-            "type": entry.type.value,
-            "attribute": entry.attribute,
-            "old_value": entry.old_value,
-            "new_value": entry.new_value,
-            "reason": entry.reason,
-            "details": entry.details,
-            "key_id": actor.key_id if actor else None,
-            "source": actor.source if actor else "cli",
-            "created_at": now,
-        }
+        (
+            workspace_id,
+            activity_id,
+            entry.profile_id,
+            entry.customer_ref,
+            entry.type.value,
+            entry.attribute,
+            entry.old_value,
+            entry.new_value,
+            entry.reason,
+            entry.details,
+            key_id,
+            source,
+            now,
+        )
         for entry, activity_id in zip(entries, new_ulids(len(entries)), strict=True)
     ]
 
@@ -97,7 +100,7 @@ def _rows(
 async def record(
     connection: AsyncConnection, actor: "Actor", entries: Iterable[ActivityEntry]
 ) -> None:
-    await store.insert_entries(connection, _rows(actor.workspace_id, actor, entries))
+    await store.insert_entries(connection, _records(actor.workspace_id, actor, entries))
 
 
 async def record_admin_action(
@@ -108,7 +111,7 @@ async def record_admin_action(
     details: dict[str, Any],
 ) -> None:
     entry = ActivityEntry(type=ActivityType(activity_type), details=details)
-    await store.insert_entries(connection, _rows(workspace_id, actor, [entry]))
+    await store.insert_entries(connection, _records(workspace_id, actor, [entry]))
 
 
 async def record_rejection(

@@ -79,20 +79,18 @@ def storable(value: Any) -> Any:
     return value
 
 
-def storable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`storable` of each row, checked for the whole list at once.
+def all_storable(value: Any) -> bool:
+    """Whether `storable(value)` would change nothing, checked in one serialisation.
 
-    Unstorable characters are rare, so one serialisation decides: orjson refuses
-    lone surrogates and escapes NUL as `\\u0000`. A false alarm (a string holding
-    that escape as text) only takes the slow path.
+    Unstorable characters are rare: orjson refuses lone surrogates and escapes NUL
+    as `\\u0000`. A false alarm (a string holding that escape as text) only costs
+    the caller the slow path.
     """
     try:
-        text = orjson.dumps(rows, default=_opaque, option=orjson.OPT_NON_STR_KEYS)
+        text = orjson.dumps(value, default=_opaque, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
-        return [storable(row) for row in rows]
-    if b"\\u0000" in text:
-        return [storable(row) for row in rows]
-    return rows
+        return False
+    return b"\\u0000" not in text
 
 
 def _opaque(_value: Any) -> None:

@@ -1,6 +1,6 @@
 """SQL expressions that differ between SQLite and PostgreSQL."""
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import JSON
 
 from attrium.core.database import dump_json
-from attrium.core.types import JsonDocument
 
 
 def backend_of(connection: AsyncConnection) -> str:
@@ -72,38 +71,22 @@ def json_has_key(connection: AsyncConnection, column: Any, key: str) -> ColumnEl
     return exists().where(entries.c.key == key)
 
 
-async def copy_rows(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows with PostgreSQL's COPY, in the connection's transaction.
+async def copy_records(
+    connection: AsyncConnection,
+    table: Table,
+    columns: Sequence[str],
+    records: list[tuple[Any, ...]],
+) -> None:
+    """Insert records with PostgreSQL's COPY, in the connection's transaction.
 
-    Many times faster than a multi-row INSERT for thousands of rows. Only for tables
-    whose rows cannot collide (a unique violation would escape as the driver's error).
+    Many times faster than a multi-row INSERT for thousands of rows. Records hold
+    values as the driver's COPY takes them (JSON documents as their text). Only for
+    tables whose rows cannot collide (a unique violation would escape as the
+    driver's error).
     """
-    columns = list(table.columns)
-    converters = [_copy_converter(column) for column in columns]
-    names = [column.name for column in columns]
-    records = [
-        tuple(
-            convert(row.get(name)) if convert else row.get(name)
-            for name, convert in zip(names, converters, strict=True)
-        )
-        for row in rows
-    ]
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    await driver.copy_records_to_table(table.name, records=records, columns=names)
-
-
-def _copy_converter(column: Any) -> Callable[[Any], Any] | None:
-    """How a column's values go to the driver's COPY: JSON documents as their text."""
-    if not isinstance(column.type, JsonDocument):
-        return None
-    if column.type.none_as_null:
-        return _json_or_null
-    return dump_json
-
-
-def _json_or_null(value: Any) -> str | None:
-    return None if value is None else dump_json(value)
+    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     import_lease_seconds: float = Field(
         default=30.0, gt=0, description="an import runner silent this long is presumed dead"
     )
+    import_upload_idle_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="an import upload that stored nothing for this long is failed (client gone)",
+    )
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"
     )
@@ -64,6 +69,9 @@ class Settings(BaseSettings):
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
+    head_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="longest wait for a request's headers (408)"
+    )
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest wait for the next part of a request body (408)"
     )

@@ -37,7 +37,20 @@ def new_ulids(count: int) -> list[str]:
                 _last_random = int.from_bytes(os.urandom(10), "big") >> 1
             values.append((millis << _RANDOM_BITS) | _last_random)
         _last_millis = millis
-    return [_encode(value) for value in values]
+    return _encode_run(values)
+
+
+def _encode_run(values: list[int]) -> list[str]:
+    """Encode increasing values; consecutive ones differ in their last pair only."""
+    encoded = []
+    prefix_of = -1
+    prefix = ""
+    for value in values:
+        if value >> 10 != prefix_of:
+            prefix_of = value >> 10
+            prefix = _encode(value)[:-2]
+        encoded.append(prefix + _PAIRS[value & 1023])
+    return encoded
 
 
 # Crockford's base32 (the ULID alphabet), two characters (10 bits) per lookup: the

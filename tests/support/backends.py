@@ -59,9 +59,18 @@ class LiveBackend:
             drop_schema(self.settings.database_schema)
 
 
+# Every rate limit, the native one and each dialect's own.
+RATE_LIMITS = (
+    "rate_limit_per_second",
+    "attentive_rate_limit_per_second",
+    "optimove_rate_limit_per_second",
+)
+
+
 def settings_for(name: str, folder: Path, **overrides: Any) -> Settings:
     # Tests share one key per workspace at full speed; only the rate-limit tests limit.
-    overrides.setdefault("rate_limit_per_second", 0)
+    for limit in RATE_LIMITS:
+        overrides.setdefault(limit, 0)
     # PostgreSQL's 100 connections are shared by every test process (and developer).
     overrides.setdefault("database_pool_size", 10)
     if name == "sqlite":

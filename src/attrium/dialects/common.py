@@ -22,6 +22,7 @@ from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
+from attrium.core.ratelimit import Limit
 
 ErrorRenderer = Callable[[AttriumError], Response]
 
@@ -72,9 +73,12 @@ def answer_unknown_routes(router: APIRouter) -> None:
         raise NotFound(f"no route {path!r} here")
 
 
-def bearer_actor(source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
-    """A dependency: the bearer key's actor, holding `scope`, acting as `source`."""
-    authenticated = requires(scope)
+def bearer_actor(
+    source: str, scope: Scope, limit: Limit = Limit.NATIVE
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the bearer key's actor, holding `scope`, acting as `source`,
+    charged to `limit`."""
+    authenticated = requires(scope, limit)
 
     async def dialect_actor(actor: Annotated[Actor, Depends(authenticated)]) -> Actor:
         return actor.with_source(source)
@@ -109,14 +113,18 @@ def first_message(error: AttriumError) -> str:
     return error.detail
 
 
-def header_key_actor(header: str, source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
-    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`)."""
+def header_key_actor(
+    header: str, source: str, scope: Scope, limit: Limit = Limit.NATIVE
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`),
+    charged to `limit`."""
 
     async def dialect_actor(request: Request, db: DatabaseDep, settings: SettingsDep) -> Actor:
         token = request.headers.get(header, "").strip()
         if not token:
             raise Unauthenticated(f"send an API key in the {header} header")
-        actor = (await authenticate_request(request, db, settings, token)).with_source(source)
+        actor = await authenticate_request(request, db, settings, token, limit)
+        actor = actor.with_source(source)
         actor.require(scope)
         return actor
 

@@ -29,6 +29,7 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.problems import retry_after_headers
 from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import IdentifierKind
@@ -77,11 +78,9 @@ def _status_of(error: AttriumError) -> int:
 
 def render_error(error: AttriumError) -> Response:
     status = _status_of(error)
-    headers: dict[str, str] = {}
+    headers = retry_after_headers(error)
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="customerio"'
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, round(error.retry_after_seconds)))
     return JsonResponse(
         {"meta": {"error": first_message(error)}}, status_code=status, headers=headers
     )

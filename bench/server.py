@@ -100,7 +100,15 @@ class Server:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "ATTRIUM_DATABASE_URL": self.database_url, **self.extra_env}
+        # The per-key rate limit (100/s by default) would cap the one bench key and
+        # measure the limiter, not the write path; set it in the environment to measure it.
+        unlimited = {"ATTRIUM_RATE_LIMIT_PER_SECOND": "0"}
+        return {
+            **unlimited,
+            **os.environ,
+            "ATTRIUM_DATABASE_URL": self.database_url,
+            **self.extra_env,
+        }
 
     def command(self) -> list[str]:
         return [

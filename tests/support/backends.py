@@ -18,6 +18,7 @@ import uvicorn
 from attrium.app import create_app
 from attrium.core.database import Database
 from attrium.core.migrate import migrate
+from attrium.core.serving import uvicorn_options
 from attrium.core.settings import Settings
 
 Result = TypeVar("Result")
@@ -84,7 +85,14 @@ def start_backend(name: str, folder: Path, **overrides: Any) -> LiveBackend:
     settings = settings_for(name, folder, **overrides)
     db = Database(settings)
     app = create_app(settings, db)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        **uvicorn_options(settings),
+    )
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(migrate(db))

@@ -18,6 +18,7 @@ from attrium.cli import remote
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError
 from attrium.core.migrate import migrate
+from attrium.core.serving import uvicorn_options
 from attrium.core.settings import get_settings
 from attrium.workspaces import service as workspaces
 
@@ -68,9 +69,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
-        access_log=False,
         log_level="info",
+        **uvicorn_options(settings),
     )
 
 

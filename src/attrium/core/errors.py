@@ -70,11 +70,11 @@ class MethodNotAllowed(AttriumError):
 
 
 class RequestTimeout(AttriumError):
-    """The client stopped sending its request body."""
+    """The client stopped sending its request's headers or body."""
 
     status = 408
     slug = "request-timeout"
-    title = "Request body not received in time"
+    title = "Request not received in time"
 
 
 class Conflict(AttriumError):

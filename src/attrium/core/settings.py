@@ -64,6 +64,9 @@ class Settings(BaseSettings):
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )
     default_page_size: int = Field(default=50, ge=1, le=1000, description="list page size")
+    head_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="longest wait for a request's headers (408)"
+    )
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="longest wait for the next part of a request body (408)"
     )

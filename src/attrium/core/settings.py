@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     optimove_max_attributes: int = Field(
         default=40, ge=1, description="attributes the Optimove dialect may create (per workspace)"
     )
+    customerio_allow_email_updates_by_id: bool = Field(
+        default=False,
+        description="Customer.io dialect: a person addressed by id may have their email "
+        "changed (Customer.io's 'Allow updates to email using ID'; per workspace)",
+    )
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")

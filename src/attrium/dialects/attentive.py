@@ -5,6 +5,7 @@ custom identifiers); the first one given addresses the customer and the others a
 set on it, so Attentive's create-or-update is the native upsert.
 """
 
+import re
 import sys
 from dataclasses import replace
 from typing import Annotated, Any, Literal
@@ -152,8 +153,25 @@ def render_error(error: AttriumError) -> Response:
     return JsonResponse(body, status_code=status, headers=headers)
 
 
+# Native subscription paths, and pydantic's, as Attentive names them: `subscriptions[0]`.
+_SUBSCRIPTION = r"^subscriptions\.(\d+)"
+ATTENTIVE_FIELDS = [
+    (
+        re.compile(_SUBSCRIPTION + r"\.signup_source_id(?=\.|$)"),
+        r"subscriptions[\1].signUpSourceId",
+    ),
+    (re.compile(_SUBSCRIPTION + r"\.single_opt_in(?=\.|$)"), r"subscriptions[\1].singleOptIn"),
+    (re.compile(_SUBSCRIPTION + r"(?=\.|$)"), r"subscriptions[\1]"),
+    (
+        re.compile(r"^(identifiers|user\.externalIdentifiers)\.customIdentifiers\.(\d+)(?=\.|$)"),
+        r"\1.customIdentifiers[\2]",
+    ),
+]
+
 router = APIRouter(
-    prefix="/compat/attentive", tags=["dialect: attentive"], route_class=dialect_route(render_error)
+    prefix="/compat/attentive",
+    tags=["dialect: attentive"],
+    route_class=dialect_route(render_error, ATTENTIVE_FIELDS),
 )
 AttributesWriter = Annotated[
     Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE, Limit.ATTENTIVE))

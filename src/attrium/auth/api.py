@@ -12,12 +12,11 @@ from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
 from attrium.core import metrics
 from attrium.core.database import Database
-from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.deps import DatabaseDep
 from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.ratelimit import Limit, RateLimiter
 from attrium.core.schemas import PROBLEM_RESPONSES
-from attrium.core.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="An Attrium API key")
 
@@ -30,12 +29,11 @@ def requires(
     async def authenticated(
         request: Request,
         db: DatabaseDep,
-        settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await authenticate_request(request, db, settings, credentials.credentials, limit)
+        actor = await authenticate_request(request, db, credentials.credentials, limit)
         if scope is not None:
             actor.require(scope)
         return actor
@@ -44,10 +42,10 @@ def requires(
 
 
 async def authenticate_request(
-    request: Request, db: Database, settings: Settings, token: str, limit: Limit = Limit.NATIVE
+    request: Request, db: Database, token: str, limit: Limit = Limit.NATIVE
 ) -> Actor:
     """The actor of a key, however a route receives it; charges the key one request."""
-    actor = await service.authenticate(db, token, settings.auth_cache_seconds)
+    actor = await service.authenticate(db, token)
     request.state.key_id = actor.key_id
     await take_rate_limit_token(request, actor, limit)
     return actor

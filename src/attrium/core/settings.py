@@ -22,11 +22,6 @@ class Settings(BaseSettings):
         pattern="^(OFF|NORMAL|FULL|EXTRA)$",
         description="SQLite PRAGMA synchronous; FULL survives power loss, NORMAL a crash",
     )
-    auth_cache_seconds: float = Field(
-        default=2.0,
-        ge=0,
-        description="how long a process remembers an authenticated key; 0 disables",
-    )
     host: str = Field(default="127.0.0.1", description="address `attrium serve` binds")
     port: int = Field(default=8000, description="port `attrium serve` binds")
 
@@ -61,6 +56,11 @@ class Settings(BaseSettings):
     )
     import_lease_seconds: float = Field(
         default=30.0, gt=0, description="an import runner silent this long is presumed dead"
+    )
+    import_upload_idle_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="an import upload that stored nothing for this long is failed (client gone)",
     )
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from attrium.auth.actor import Actor
 from attrium.auth.api import authenticate_request, requires
 from attrium.auth.scopes import Scope
-from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.deps import DatabaseDep
 from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
@@ -151,12 +151,11 @@ def header_key_actor(
     """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`),
     charged to `limit`."""
 
-    async def dialect_actor(request: Request, db: DatabaseDep, settings: SettingsDep) -> Actor:
+    async def dialect_actor(request: Request, db: DatabaseDep) -> Actor:
         token = request.headers.get(header, "").strip()
         if not token:
             raise Unauthenticated(f"send an API key in the {header} header")
-        actor = await authenticate_request(request, db, settings, token, limit)
-        actor = actor.with_source(source)
+        actor = (await authenticate_request(request, db, token, limit)).with_source(source)
         actor.require(scope)
         return actor
 

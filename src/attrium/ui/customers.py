@@ -1,5 +1,6 @@
 """The customer pages: find a customer by any identifier, then see all of them."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,6 +15,11 @@ from attrium.core.errors import ValidationFailed
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise, parse_ref
 from attrium.customers.models import Customer
+from attrium.objects import service as objects
+from attrium.objects.models import ObjectType, Relationship
+from attrium.subscriptions import configuration
+from attrium.subscriptions import service as subscriptions
+from attrium.subscriptions.models import SignupSource, SubscriptionState, Topic
 from attrium.ui.routing import UiRoute
 from attrium.ui.security import SessionDep
 from attrium.ui.web import UI_PREFIX, redirect, render
@@ -23,6 +29,18 @@ router = APIRouter(route_class=UiRoute)
 CUSTOMERS_PER_PAGE = 25
 ACTIVITY_PER_PAGE = 50
 FAILURE_TYPES = frozenset({ActivityType.ATTRIBUTE_UPDATE_FAILURE, ActivityType.WRITE_REJECTED})
+# Entries whose old and new values are shown as before → after.
+CHANGE_TYPES = frozenset(
+    {
+        ActivityType.ATTRIBUTE_CHANGED,
+        ActivityType.IDENTIFIER_CHANGED,
+        ActivityType.SUBSCRIPTION_CHANGED,
+        ActivityType.UNSUBSCRIBED_CHANGED,
+        ActivityType.TOPIC_PREFERENCE_CHANGED,
+    }
+)
+# Details shown elsewhere in an entry, not in its list of details.
+SHOWN_DETAILS = frozenset({"errors", "identifier"})
 # Tried in this order when the search text names no kind (`email:…`, `custom:N:V`, …).
 UNPREFIXED_KINDS = (
     IdentifierKind.EMAIL,
@@ -30,6 +48,30 @@ UNPREFIXED_KINDS = (
     IdentifierKind.ANONYMOUS_ID,
     IdentifierKind.PROFILE,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A customer's subscriptions, topic preferences and relationships, with the names
+    of the workspace's topics, sign-up sources and object types they refer to."""
+
+    state: SubscriptionState
+    topics: list[Topic]
+    sources: dict[str, SignupSource]
+    relationships: list[Relationship]
+    object_types: dict[str, ObjectType]
+
+
+async def reach_of(db: Database, actor: Actor, ref: CustomerRef) -> Reach:
+    sources = await configuration.list_signup_sources(db, actor)
+    object_types = await objects.list_object_types(db, actor)
+    return Reach(
+        state=await subscriptions.get_state(db, actor, ref),
+        topics=await configuration.list_topics(db, actor),
+        sources={source.source_id: source for source in sources},
+        relationships=await objects.relationships_of(db, actor, ref),
+        object_types={object_type.type_id: object_type for object_type in object_types},
+    )
 
 
 def candidate_refs(text: str, max_bytes: int) -> list[CustomerRef]:
@@ -107,6 +149,7 @@ async def customer_page(
     ref = CustomerRef(IdentifierKind.PROFILE, profile_id.upper())
     customer = await customers.get(db, session.actor, ref)
     definitions = await catalog.definitions_by_name(db, session.actor)
+    reach = await reach_of(db, session.actor, ref)
     history = await activity.customer_history(
         db, session.actor, customer.profile_id, cursor, ACTIVITY_PER_PAGE
     )
@@ -116,6 +159,9 @@ async def customer_page(
         session=session,
         customer=customer,
         definitions=definitions,
+        reach=reach,
         history=history,
         failure_types=FAILURE_TYPES,
+        change_types=CHANGE_TYPES,
+        shown_details=SHOWN_DETAILS,
     )

@@ -20,13 +20,12 @@ from attrium.core.settings import Settings
 from attrium.workspaces import service as workspaces
 from tests.support.backends import (
     RATE_LIMITS,
+    START_TIMEOUT_SECONDS,
     drop_schema,
     ensure_postgres,
     postgres_url,
     worker_name,
 )
-
-START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
 
 
 @dataclass

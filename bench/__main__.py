@@ -38,9 +38,15 @@ def main() -> None:
         results["backends"][backend] = run_backend(config, backend, folder)
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["ratios"] = report.ratios(results)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    report.write(results, ROOT / "docs" / "benchmarks.md")
-    say(f"wrote {RESULTS.relative_to(ROOT)} and docs/benchmarks.md")
+    if config.only:
+        # A partial run must not replace the recorded full one.
+        partial = folder / "results.json"
+        partial.write_text(json.dumps(results, indent=2) + "\n")
+        say(f"BENCH_ONLY: wrote {partial} (bench/results.json and docs left alone)")
+    else:
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        report.write(results, ROOT / "docs" / "benchmarks.md")
+        say(f"wrote {RESULTS.relative_to(ROOT)} and docs/benchmarks.md")
     print(report.summary_table(results))
 
 
@@ -48,8 +54,29 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
     say(f"{backend}: fresh database, server with {config.workers} worker(s)")
     database_url = fresh_database_url(config, backend, folder)
     server = Server(database_url, config.workers, folder / f"{backend}-server.log")
+    found: dict[str, Any] = {}
+    if config.measures("upserts"):
+        _upserts(config, backend, server, database_url, folder, found)
+    if config.measures("import") or config.measures("segments"):
+        server.start()
+        found.setdefault("server_command", " ".join(server.command()))
+        try:
+            _bulk(config, backend, server, database_url, folder, found)
+        finally:
+            server.stop()
+    return found
+
+
+def _upserts(
+    config: BenchConfig,
+    backend: str,
+    server: Server,
+    database_url: str,
+    folder: Path,
+    found: dict[str, Any],
+) -> None:
     server.start()
-    found: dict[str, Any] = {"server_command": " ".join(server.command())}
+    found["server_command"] = " ".join(server.command())
     try:
         say(f"{backend}: seeding {config.customers} customers")
         seed_customers(database_url, server.workspace_id, blank_customers(config.customers))
@@ -62,12 +89,6 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
     settle(backend, database_url)
     say(f"{backend}: upsert ceiling ({config.duration}s)")
     found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
-    server.start()
-    try:
-        _bulk(config, backend, server, database_url, folder, found)
-    finally:
-        server.stop()
-    return found
 
 
 def _upsert_ceiling(
@@ -91,22 +112,40 @@ def _bulk(
     rows = config.import_customers
     ndjson, csv_path = dataset.write_files(folder, rows)
     workspace_id, token = create_workspace(server.env, "bench-import")
-    if imports.api_has(server, "/v1/imports"):
+    if config.measures("import") and imports.api_has(server, "/v1/imports"):
         say(f"{backend}: bulk import of {rows} customers")
         found["import"] = imports.attrium_import(server, token, ndjson, rows)
     else:
-        found["import"] = {"skipped": "POST /v1/imports is not on this build (issue 6)"}
-        say(f"{backend}: no import API; seeding {rows} customers directly for the segments")
+        if config.measures("import"):
+            found["import"] = {"skipped": "POST /v1/imports is not on this build (issue 6)"}
+        say(f"{backend}: seeding {rows} customers directly for the segments")
         _define_attributes(server, token)
         people = ((dataset.external_id(n), values) for n, values in dataset.rows(rows))
         seed_customers(database_url, workspace_id, people)
-    say(f"{backend}: import ceiling")
+    if config.measures("import"):
+        say(f"{backend}: import ceiling")
+        found["import_ceiling"] = _import_ceiling(backend, database_url, csv_path, rows, folder)
+    if config.measures("segments"):
+        _segments(config, backend, server, token, workspace_id, database_url, found)
+
+
+def _import_ceiling(
+    backend: str, database_url: str, csv_path: Path, rows: int, folder: Path
+) -> dict[str, Any]:
     if backend == "postgresql":
-        found["import_ceiling"] = imports.postgres_copy(database_url, csv_path, rows)
-    else:
-        found["import_ceiling"] = imports.sqlite_bulk_insert(
-            folder / "ceiling-import.db", csv_path, rows
-        )
+        return imports.postgres_copy(database_url, csv_path, rows)
+    return imports.sqlite_bulk_insert(folder / "ceiling-import.db", csv_path, rows)
+
+
+def _segments(
+    config: BenchConfig,
+    backend: str,
+    server: Server,
+    token: str,
+    workspace_id: str,
+    database_url: str,
+    found: dict[str, Any],
+) -> None:
     say(f"{backend}: segment counts")
     if imports.api_has(server, "/v1/segments/preview"):
         found["segment"] = segments.attrium_count(server, token, config.segment_repeats)

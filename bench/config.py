@@ -16,6 +16,20 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+MEASURES = ("upserts", "import", "segments")
+
+
+def _only() -> tuple[str, ...]:
+    """`BENCH_ONLY=import` (comma list): measure just these; empty means all."""
+    names = tuple(
+        name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
+    )
+    unknown = [name for name in names if name not in MEASURES]
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown {', '.join(unknown)}; known: {', '.join(MEASURES)}")
+    return names
+
+
 def _quick() -> bool:
     return os.environ.get("BENCH_QUICK", "").lower() in ("1", "true", "yes")
 
@@ -33,6 +47,10 @@ class BenchConfig:
     workers: int  # `attrium serve --workers`
     postgres_admin_url: str
     database_name: str
+    only: tuple[str, ...] = ()  # empty: every measure
+
+    def measures(self, name: str) -> bool:
+        return not self.only or name in self.only
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,4 +75,5 @@ def load() -> BenchConfig:
         workers=_int("BENCH_WORKERS", 1),
         postgres_admin_url=os.environ.get("BENCH_POSTGRES_ADMIN_URL", POSTGRES_ADMIN_URL),
         database_name=os.environ.get("BENCH_DATABASE", "attrium_bench"),
+        only=_only(),
     )

@@ -16,7 +16,7 @@ from attrium.activity import store
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError
-from attrium.core.ids import new_ulid
+from attrium.core.ids import new_ulids
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 
 if TYPE_CHECKING:
@@ -73,10 +73,11 @@ def _rows(
     workspace_id: str, actor: "Actor | None", entries: Iterable[ActivityEntry]
 ) -> list[dict[str, Any]]:
     now = utcnow()
+    entries = list(entries)
     return [
         {
             "workspace_id": workspace_id,
-            "activity_id": new_ulid(),
+            "activity_id": activity_id,
             "profile_id": entry.profile_id,
             "customer_ref": entry.customer_ref,
             "type": entry.type.value,
@@ -89,7 +90,7 @@ def _rows(
             "source": actor.source if actor else "cli",
             "created_at": now,
         }
-        for entry in entries
+        for entry, activity_id in zip(entries, new_ulids(len(entries)), strict=True)
     ]
 
 

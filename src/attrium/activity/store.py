@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core import sql
 from attrium.core.database import metadata
-from attrium.core.jsonio import storable
+from attrium.core.jsonio import storable_rows
 from attrium.core.types import UtcDateTime, json_document
 
 activity = Table(
@@ -53,7 +53,7 @@ COPY_FROM_ROWS = 200
 
 
 async def insert_entries(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    rows = [storable(row) for row in rows]
+    rows = storable_rows(rows)
     if len(rows) >= COPY_FROM_ROWS and sql.backend_of(connection) == "postgresql":
         await sql.copy_rows(connection, activity, rows)
     elif rows:

@@ -77,3 +77,24 @@ def storable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [storable(item) for item in value]
     return value
+
+
+def storable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`storable` of each row, checked for the whole list at once.
+
+    Unstorable characters are rare, so one serialisation decides: orjson refuses
+    lone surrogates and escapes NUL as `\\u0000`. A false alarm (a string holding
+    that escape as text) only takes the slow path.
+    """
+    try:
+        text = orjson.dumps(rows, default=_opaque, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return [storable(row) for row in rows]
+    if b"\\u0000" in text:
+        return [storable(row) for row in rows]
+    return rows
+
+
+def _opaque(_value: Any) -> None:
+    """Values that are not JSON (dates, decimals) hold no string to clean."""
+    return None

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     import_lease_seconds: float = Field(
         default=30.0, gt=0, description="an import runner silent this long is presumed dead"
     )
+    import_upload_idle_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="an import upload that stored nothing for this long is failed (client gone)",
+    )
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"
     )

@@ -1,5 +1,6 @@
 """SQL expressions that differ between SQLite and PostgreSQL."""
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -78,21 +79,31 @@ async def copy_rows(connection: AsyncConnection, table: Table, rows: list[dict[s
     whose rows cannot collide (a unique violation would escape as the driver's error).
     """
     columns = list(table.columns)
+    converters = [_copy_converter(column) for column in columns]
+    names = [column.name for column in columns]
     records = [
-        tuple(_copy_value(column, row.get(column.name)) for column in columns) for row in rows
+        tuple(
+            convert(row.get(name)) if convert else row.get(name)
+            for name, convert in zip(names, converters, strict=True)
+        )
+        for row in rows
     ]
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    await driver.copy_records_to_table(
-        table.name, records=records, columns=[column.name for column in columns]
-    )
+    await driver.copy_records_to_table(table.name, records=records, columns=names)
 
 
-def _copy_value(column: Any, value: Any) -> Any:
-    """`value` as the driver's COPY takes it: JSON documents as their text."""
-    if isinstance(column.type, JsonDocument):
-        return None if value is None and column.type.none_as_null else dump_json(value)
-    return value
+def _copy_converter(column: Any) -> Callable[[Any], Any] | None:
+    """How a column's values go to the driver's COPY: JSON documents as their text."""
+    if not isinstance(column.type, JsonDocument):
+        return None
+    if column.type.none_as_null:
+        return _json_or_null
+    return dump_json
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else dump_json(value)
 
 
 def is_unique_violation(error: IntegrityError) -> bool:

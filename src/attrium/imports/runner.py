@@ -57,6 +57,7 @@ class ImportRunner:
                 self.wakeup.clear()
 
     async def _run_one(self) -> bool:
+        await service.abandon_idle_uploads(self.db, self.settings.import_upload_idle_seconds)
         job = await service.claim_next(self.db, self.config)
         if job is None:
             return False

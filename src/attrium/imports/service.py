@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.auth.actor import Actor
-from attrium.core import sql
+from attrium.core import metrics, sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import (
@@ -24,6 +24,7 @@ from attrium.core.errors import (
     IdentifierConflict,
     IdentifierSuppressed,
     NotFound,
+    RequestTimeout,
     ValidationFailed,
 )
 from attrium.core.ids import new_ulid
@@ -44,6 +45,7 @@ from attrium.imports.formats import (
 from attrium.workspaces import service as workspaces
 
 ParsedRow = tuple[int, BatchWrite | AttriumError]
+ABANDONED = "the upload stopped before its end"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +115,13 @@ async def create_job(
         if found is None:
             raise
         return found, False
-    size, chunks = await _store_upload(db, actor.workspace_id, job_id, body, chunk_bytes)
+    try:
+        size, chunks = await _store_upload(db, actor.workspace_id, job_id, body, chunk_bytes)
+    except Exception:  # a client gone mid-upload, a body timeout, a too large body
+        await _give_up_upload(db, actor.workspace_id, job_id)
+        raise
     async with db.transaction() as connection:
-        await store.update_job(
+        queued = await store.end_upload(
             connection,
             actor.workspace_id,
             job_id,
@@ -124,7 +130,39 @@ async def create_job(
             chunks=chunks,
             updated_at=utcnow(),
         )
+    if not queued:
+        raise _GIVEN_UP
     return await get_job(db, actor, job_id), True
+
+
+_GIVEN_UP = RequestTimeout(
+    "the upload was idle longer than ATTRIUM_IMPORT_UPLOAD_IDLE_SECONDS and was given up"
+)
+
+
+async def _give_up_upload(db: Database, workspace_id: str, job_id: str) -> None:
+    now = utcnow()
+    async with db.transaction() as connection:
+        ended = await store.end_upload(
+            connection,
+            workspace_id,
+            job_id,
+            state="failed",
+            error=ABANDONED,
+            finished_at=now,
+            updated_at=now,
+        )
+        if ended:
+            await store.delete_chunks(connection, workspace_id, job_id)
+
+
+async def abandon_idle_uploads(db: Database, idle_seconds: float) -> int:
+    """Fail the uploads that stored nothing for `idle_seconds` (their server died mid-upload)."""
+    now = utcnow()
+    async with db.transaction() as connection:
+        return await store.abandon_uploads(
+            connection, now - timedelta(seconds=idle_seconds), now, ABANDONED
+        )
 
 
 def _new_job_row(
@@ -190,7 +228,9 @@ async def _store_upload(
 
 async def _write_chunk(db: Database, workspace_id: str, job_id: str, seq: int, data: bytes) -> None:
     async with db.transaction() as connection:
-        await store.insert_chunk(connection, workspace_id, job_id, seq, data)
+        stored = await store.insert_chunk(connection, workspace_id, job_id, seq, data, utcnow())
+    if not stored:
+        raise _GIVEN_UP
 
 
 async def get_job(db: Database, actor: Actor, job_id: str) -> ImportJob:
@@ -369,6 +409,24 @@ async def _commit_batch(
     last: bool = False,
 ) -> None:
     writes = [(line, parsed) for line, parsed in batch if isinstance(parsed, BatchWrite)]
+    applied, rejected = progress.applied, progress.rejected
+    await _apply_batch(db, actor, job, config, options, batch, writes, progress, last)
+    # Counted once committed: a batch rolled back (lease lost, crash) is redone elsewhere.
+    metrics.IMPORT_ROWS.labels("applied").inc(progress.applied - applied)
+    metrics.IMPORT_ROWS.labels("rejected").inc(progress.rejected - rejected)
+
+
+async def _apply_batch(
+    db: Database,
+    actor: Actor,
+    job: dict[str, Any],
+    config: RunnerConfig,
+    options: customers.WriteOptions,
+    batch: list[ParsedRow],
+    writes: list[tuple[int, BatchWrite]],
+    progress: _Progress,
+    last: bool,
+) -> None:
     try:
         async with db.transaction() as connection:
             outcomes = await upsert_batch(connection, actor, [w for _, w in writes], options)

@@ -141,11 +141,61 @@ async def update_job(
 
 
 async def insert_chunk(
-    connection: AsyncConnection, workspace_id: str, job_id: str, seq: int, data: bytes
-) -> None:
+    connection: AsyncConnection,
+    workspace_id: str,
+    job_id: str,
+    seq: int,
+    data: bytes,
+    now: datetime,
+) -> bool:
+    """Store one chunk of a job still uploading; False if the job was given up meanwhile."""
+    touched = await connection.execute(
+        update(import_jobs)
+        .where(_job_key(workspace_id, job_id), _jobs.state == "uploading")
+        .values(updated_at=now)
+    )
+    if touched.rowcount != 1:
+        return False
     await connection.execute(
         import_chunks.insert().values(workspace_id=workspace_id, job_id=job_id, seq=seq, data=data)
     )
+    return True
+
+
+async def end_upload(
+    connection: AsyncConnection, workspace_id: str, job_id: str, **values: Any
+) -> bool:
+    """Move a job out of `uploading`; False if it had already left it (given up)."""
+    result = await connection.execute(
+        update(import_jobs)
+        .where(_job_key(workspace_id, job_id), _jobs.state == "uploading")
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def abandon_uploads(
+    connection: AsyncConnection, idle_since: datetime, now: datetime, reason: str
+) -> int:
+    """Fail the jobs still uploading that stored nothing after `idle_since`; how many."""
+    idle = and_(_jobs.state == "uploading", _jobs.updated_at < idle_since)
+    found = await connection.execute(select(_jobs.workspace_id, _jobs.job_id).where(idle))
+    abandoned = 0
+    for workspace_id, job_id in found.all():
+        failed = await connection.execute(
+            update(import_jobs)
+            .where(_job_key(workspace_id, job_id), idle)
+            .values(
+                state="failed",
+                error=reason,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        if failed.rowcount == 1:
+            await delete_chunks(connection, workspace_id, job_id)
+            abandoned += 1
+    return abandoned
 
 
 async def read_chunk(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dataset, imports, report, segments, upserts
+from bench import dataset, imports, report, segments, tools, upserts
 from bench.config import BenchConfig, load
 from bench.machine import describe
 from bench.seed import blank_customers, seed_customers
@@ -25,6 +25,7 @@ def say(message: str) -> None:
 
 def main() -> None:
     config = load()
+    tools.ensure_installed(config)
     folder = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="attrium-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     say(f"sizes {config.as_dict()}; scratch files in {folder}")

@@ -36,17 +36,21 @@ class StatementCounter:
     def __init__(self, db: Database) -> None:
         self.statements = 0
         self.commits = 0
+        self.texts: list[str] = []
         event.listen(db.engine.sync_engine, "before_cursor_execute", self._statement)
         event.listen(db.engine.sync_engine, "commit", self._commit)
 
-    def _statement(self, *_args: Any) -> None:
+    def _statement(self, _connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.statements += 1
+        self.texts.append(" ".join(statement.split()))
 
     def _commit(self, *_args: Any) -> None:
         self.commits += 1
 
 
-async def measure(database_url: str, customers: int, requests: int, profile: Path | None) -> None:
+async def measure(
+    database_url: str, customers: int, requests: int, profile: Path | None, show: bool
+) -> None:
     settings = Settings(database_url=database_url)
     db = Database(settings)
     await migrate(db)
@@ -74,6 +78,11 @@ async def measure(database_url: str, customers: int, requests: int, profile: Pat
     print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.2f}")
     print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
     print(f"commits per PATCH: {counter.commits / requests:.2f}")
+    if show:
+        print("statements of the last PATCH:")
+        per_request = round(counter.statements / requests)
+        for text in counter.texts[-per_request:]:
+            print(f"  {text[:160]}")
 
 
 async def _patches(client: httpx.AsyncClient, customers: int, count: int) -> None:
@@ -110,11 +119,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--pyinstrument", type=Path, default=None)
+    parser.add_argument(
+        "--show-statements", action="store_true", help="print the SQL of the last PATCH"
+    )
     arguments = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="attrium-profile-"))
     database_url = fresh_database_url(load(), arguments.backend, folder)
     asyncio.run(
-        measure(database_url, arguments.customers, arguments.requests, arguments.pyinstrument)
+        measure(
+            database_url,
+            arguments.customers,
+            arguments.requests,
+            arguments.pyinstrument,
+            arguments.show_statements,
+        )
     )
 
 

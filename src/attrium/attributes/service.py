@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import store as activity_store
 from attrium.activity.service import ActivityEntry, ActivityType, record
 from attrium.attributes import store
+from attrium.attributes.cache import current_catalog
 from attrium.attributes.models import (
     CUSTOMER_NAMESPACE,
     AttributeLimits,
@@ -124,7 +125,7 @@ async def define(
 ) -> Definition:
     """Declare an attribute (AlreadyExists if it is in the catalog)."""
     definition = _validated(definition, limits)
-    await workspace_store.lock(connection, actor.workspace_id)
+    await workspace_store.bump_catalog_version(connection, actor.workspace_id)
     if await store.find(connection, actor.workspace_id, namespace, [definition.name]):
         raise AlreadyExists(f"attribute {definition.name!r} is already defined")
     await ensure_room(connection, actor, namespace, [definition.name], limits, "name")
@@ -194,6 +195,7 @@ async def update(
     namespace: str = CUSTOMER_NAMESPACE,
 ) -> Definition:
     """Change a definition. The type changes only while no customer holds a value."""
+    await workspace_store.bump_catalog_version(connection, actor.workspace_id)
     current = await get(connection, actor, name, namespace)
     new_type = type or current.type
     customers_with_value = 0
@@ -238,6 +240,7 @@ def _pick(given: Any, current: Any) -> Any:
 
 async def delete(connection: AsyncConnection, actor: Actor, name: str, *, purge: bool) -> None:
     """Remove a definition; its values too with `purge`, else only while nobody holds one."""
+    await workspace_store.bump_catalog_version(connection, actor.workspace_id)
     await get(connection, actor, name, CUSTOMER_NAMESPACE)
     holders = await customer_store.count_with_attribute(connection, actor.workspace_id, name)
     if holders and not purge:
@@ -259,7 +262,7 @@ async def delete(connection: AsyncConnection, actor: Actor, name: str, *, purge:
 
 
 async def defaults(connection: AsyncConnection, actor: Actor, namespace: str) -> dict[str, Any]:
-    return await store.defaults(connection, actor.workspace_id, namespace)
+    return dict((await current_catalog(connection, actor, namespace)).defaults)
 
 
 async def catalog(db: Database, actor: Actor) -> list[CatalogEntry]:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.core import sql
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
+from attrium.workspaces.store import workspaces
 
 attribute_definitions = Table(
     "attribute_definitions",
@@ -77,13 +78,25 @@ async def list_namespace(
     return [dict(row._mapping) for row in await connection.execute(query)]
 
 
-async def defaults(
+async def namespace_with_version(
     connection: AsyncConnection, workspace_id: str, namespace: str
-) -> dict[str, Any]:
-    query = select(_definitions.name, _definitions.default_value).where(
-        _in_namespace(workspace_id, namespace), _definitions.default_value.is_not(None)
+) -> tuple[int, list[dict[str, Any]]]:
+    """The workspace's catalog version and the namespace's definitions, in one snapshot."""
+    query = (
+        select(workspaces.c.catalog_version, attribute_definitions)
+        .select_from(workspaces)
+        .outerjoin(
+            attribute_definitions,
+            and_(
+                _definitions.workspace_id == workspaces.c.workspace_id,
+                _definitions.namespace == namespace,
+            ),
+        )
+        .where(workspaces.c.workspace_id == workspace_id)
     )
-    return {row.name: row.default_value for row in await connection.execute(query)}
+    rows = [dict(row._mapping) for row in await connection.execute(query)]
+    version = int(rows[0]["catalog_version"]) if rows else 0
+    return version, [row for row in rows if row["name"] is not None]
 
 
 async def count(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.attributes import store
+from attrium.attributes.cache import current_catalog
 from attrium.attributes.models import (
     IMPORT_SOURCE,
     AttributeLimits,
@@ -79,7 +80,8 @@ async def prepare_many(
         if done is None
         for name in patch
     }
-    definitions = await load_definitions(connection, actor, namespace, names)
+    known = (await current_catalog(connection, actor, namespace)).definitions
+    definitions = {name: known[name] for name in names if name in known}
     plan = _TypePlan({name: definition.spec for name, definition in definitions.items()})
     for index, patch in enumerate(patches):
         if outcomes[index] is None:
@@ -118,7 +120,7 @@ async def _prepare_one(
         return ValidationFailed(summarise(errors), errors)
     if new_types:
         if plan.existing_count is None:
-            await workspace_store.lock(connection, actor.workspace_id)
+            await workspace_store.bump_catalog_version(connection, actor.workspace_id)
             plan.existing_count = await _counted(connection, actor, namespace, limits)
         room_error = _room_error(
             actor, plan.existing_count + len(plan.new_types), list(new_types), limits, field_prefix
@@ -305,6 +307,7 @@ async def _mark_api_write(
         and (definition.last_api_write_at is None or definition.last_api_write_at < stale_before)
     ]
     if stale:
+        await workspace_store.bump_catalog_version(connection, actor.workspace_id)
         await store.touch_api_write(
             connection, actor.workspace_id, namespace, stale, now, stale_before
         )

@@ -12,12 +12,11 @@ from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
 from attrium.core import metrics
 from attrium.core.database import Database
-from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.deps import DatabaseDep
 from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.ratelimit import RateLimiter
 from attrium.core.schemas import PROBLEM_RESPONSES
-from attrium.core.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="An Attrium API key")
 
@@ -28,12 +27,11 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     async def authenticated(
         request: Request,
         db: DatabaseDep,
-        settings: SettingsDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await authenticate_request(request, db, settings, credentials.credentials)
+        actor = await authenticate_request(request, db, credentials.credentials)
         if scope is not None:
             actor.require(scope)
         return actor
@@ -41,11 +39,9 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     return authenticated
 
 
-async def authenticate_request(
-    request: Request, db: Database, settings: Settings, token: str
-) -> Actor:
+async def authenticate_request(request: Request, db: Database, token: str) -> Actor:
     """The actor of a key, however a route receives it; charges the key one request."""
-    actor = await service.authenticate(db, token, settings.auth_cache_seconds)
+    actor = await service.authenticate(db, token)
     request.state.key_id = actor.key_id
     await take_rate_limit_token(request, actor)
     return actor

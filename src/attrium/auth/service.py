@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import service as activity
 from attrium.auth import store
 from attrium.auth.actor import Actor
-from attrium.auth.cache import authenticated_keys
 from attrium.auth.scopes import ALL_SCOPES
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
@@ -98,20 +97,19 @@ async def create_key(
     return key, token
 
 
-async def authenticate(db: Database, token: str, cache_seconds: float = 0.0) -> Actor:
-    """The actor a live key stands for; remembered up to `cache_seconds` (see auth.cache)."""
+async def authenticate(db: Database, token: str) -> Actor:
+    """The actor a live key stands for, read from the database on every request.
+
+    One statement reads the key with its workspace's settings and catalog version,
+    so a revocation or a settings change takes effect on the next request in every
+    process, and the catalog kept in memory (attributes.cache) is known to be current.
+    """
     token_hash = hash_token(token)
-    if cache_seconds > 0 and (known := authenticated_keys.get(token_hash, cache_seconds)):
-        return known
-    generation = authenticated_keys.generation
-    async with db.reader() as connection:
+    async with db.single_read() as connection:
         row = await store.find_active_by_hash(connection, token_hash)
     if row is None or not hmac.compare_digest(row["token_hash"], token_hash):
         raise Unauthenticated("the API key is missing, unknown or revoked")
-    actor = _actor(row)
-    if cache_seconds > 0:
-        authenticated_keys.put(token_hash, actor, generation)
-    return actor
+    return _actor(row)
 
 
 async def actor_for_key(
@@ -123,7 +121,7 @@ async def actor_for_key(
 
 
 def _actor(row: dict[str, Any]) -> Actor:
-    workspace = Workspace.from_row(row)
+    workspace = replace(Workspace.from_row(row), catalog_version=row["catalog_version"])
     return Actor(workspace=workspace, key_id=row["key_id"], scopes=frozenset(row["scopes"]))
 
 
@@ -138,7 +136,6 @@ async def revoke_key(
 ) -> ApiKey:
     """Revoke a key; with `workspace`, only a key of that workspace."""
     workspace_id = workspace.workspace_id if workspace else None
-    authenticated_keys.forget_key(key_id)
     async with db.transaction() as connection:
         row = await store.revoke(connection, key_id, utcnow(), workspace_id)
         if row is None:
@@ -146,6 +143,4 @@ async def revoke_key(
         await activity.record_admin_action(
             connection, row["workspace_id"], "key_revoked", revoked_by, {"key_id": key_id}
         )
-    # Forgotten again once committed: a request that read the key meanwhile kept nothing.
-    authenticated_keys.forget_key(key_id)
     return ApiKey.from_row(row)

@@ -60,6 +60,7 @@ async def _find_active(
             workspaces.c.name,
             workspaces.c.hash_key,
             workspaces.c.settings,
+            workspaces.c.catalog_version,
         )
         .join(workspaces, workspaces.c.workspace_id == api_keys.c.workspace_id)
         .where(condition, api_keys.c.revoked_at.is_(None))

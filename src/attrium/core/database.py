@@ -96,6 +96,19 @@ class Database:
         async with self.engine.connect() as connection, connection.begin():
             yield connection
 
+    @asynccontextmanager
+    async def single_read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one read statement, which is its own consistent snapshot.
+
+        It runs outside a transaction (autocommit), sparing the BEGIN and COMMIT that
+        `reader` sends (round trips to PostgreSQL).
+        """
+        async with self.engine.connect() as connection:
+            if self.is_sqlite:
+                yield await connection.execution_options(attrium_no_begin=True)
+            else:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
     def _sqlite_lock(self) -> asyncio.Lock:
         if self._sqlite_write_lock is None:
             self._sqlite_write_lock = asyncio.Lock()
@@ -126,5 +139,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        writes = connection.get_execution_options().get("attrium_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("attrium_no_begin", False):
+            return  # the driver runs without a transaction (autocommit), see single_read
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("attrium_write") else "BEGIN")

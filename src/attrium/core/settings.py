@@ -22,11 +22,6 @@ class Settings(BaseSettings):
         pattern="^(OFF|NORMAL|FULL|EXTRA)$",
         description="SQLite PRAGMA synchronous; FULL survives power loss, NORMAL a crash",
     )
-    auth_cache_seconds: float = Field(
-        default=2.0,
-        ge=0,
-        description="how long a process remembers an authenticated key; 0 disables",
-    )
     host: str = Field(default="127.0.0.1", description="address `attrium serve` binds")
     port: int = Field(default=8000, description="port `attrium serve` binds")
 

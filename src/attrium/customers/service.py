@@ -160,11 +160,16 @@ async def _upsert(
         options.attributes_field,
     )
     owners = await _owners(connection, actor, changes)
-    path_owner = await store.owner_of(connection, actor.workspace_id, ref)
+    locked = await store.lock_by_ref(connection, actor.workspace_id, ref)
+    path_owner = locked["profile_id"] if locked else None
     target, changes = choose_target(ref, write, changes, owners, path_owner)
     if target is None:
         return await _create(connection, actor, plan_create(actor, ref, changes, patch, options))
-    return await _update(connection, actor, ref, target, changes, owners, patch, options)
+    if locked is None or target != path_owner:
+        locked = await store.read(connection, actor.workspace_id, target, lock=True)
+    if locked is None:
+        raise NotFound(f"customer {ref} was deleted while this request ran")
+    return await _update(connection, actor, ref, locked, changes, owners, patch, options)
 
 
 def requested_changes(write: CustomerWrite, max_bytes: int) -> list[IdentifierChange]:
@@ -360,15 +365,14 @@ async def _update(
     connection: AsyncConnection,
     actor: Actor,
     ref: CustomerRef,
-    profile_id: str,
+    row: dict[str, Any],
     changes: list[IdentifierChange],
     owners: Mapping[IdentifierChange, str | None],
     patch: dict[str, Any],
     options: WriteOptions,
 ) -> WriteOutcome:
-    row = await store.read(connection, actor.workspace_id, profile_id, lock=True)
-    if row is None:
-        raise NotFound(f"customer {ref} was deleted while this request ran")
+    """Write to the customer `row`, read under its row lock."""
+    profile_id: str = row["profile_id"]
     current_custom = (
         await store.custom_identifiers_of(connection, actor.workspace_id, [profile_id])
     )[profile_id]

@@ -92,6 +92,40 @@ async def owner_of(connection: AsyncConnection, workspace_id: str, ref: Customer
     return (await connection.execute(query)).scalar_one_or_none()
 
 
+async def lock_by_ref(
+    connection: AsyncConnection, workspace_id: str, ref: CustomerRef
+) -> dict[str, Any] | None:
+    """The customer holding `ref`, read and locked (FOR UPDATE) in one statement.
+
+    PostgreSQL re-checks the condition on the locked row, so the row returned still
+    holds `ref` once locked; SQLite has one writer at a time anyway.
+    """
+    if ref.kind is IdentifierKind.CUSTOM:
+        held = customer_identifiers.c
+        query = (
+            select(customers)
+            .join(
+                customer_identifiers,
+                and_(
+                    held.workspace_id == customers.c.workspace_id,
+                    held.profile_id == customers.c.profile_id,
+                ),
+            )
+            .where(
+                held.workspace_id == workspace_id, held.name == ref.name, held.value == ref.value
+            )
+            .with_for_update(of=customers)
+        )
+    else:
+        query = (
+            select(customers)
+            .where(customers.c.workspace_id == workspace_id, COLUMN_OF_KIND[ref.kind] == ref.value)
+            .with_for_update()
+        )
+    row = (await connection.execute(query)).first()
+    return dict(row._mapping) if row else None
+
+
 async def read(
     connection: AsyncConnection, workspace_id: str, profile_id: str, *, lock: bool = False
 ) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from attrium.auth.actor import Actor
 from attrium.auth.api import authenticate_request, requires
 from attrium.auth.scopes import Scope
-from attrium.core.deps import DatabaseDep, SettingsDep
+from attrium.core.deps import DatabaseDep
 from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
@@ -112,11 +112,11 @@ def first_message(error: AttriumError) -> str:
 def header_key_actor(header: str, source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
     """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`)."""
 
-    async def dialect_actor(request: Request, db: DatabaseDep, settings: SettingsDep) -> Actor:
+    async def dialect_actor(request: Request, db: DatabaseDep) -> Actor:
         token = request.headers.get(header, "").strip()
         if not token:
             raise Unauthenticated(f"send an API key in the {header} header")
-        actor = (await authenticate_request(request, db, settings, token)).with_source(source)
+        actor = (await authenticate_request(request, db, token)).with_source(source)
         actor.require(scope)
         return actor
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from attrium.activity import service as activity
-from attrium.auth.cache import authenticated_keys
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
@@ -32,6 +31,9 @@ class Workspace:
     name: str
     hash_key: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    # As read with the request's API key (attributes.cache); None when not read
+    # by this request, e.g. for an import runner working for minutes.
+    catalog_version: int | None = None
 
     def setting(self, name: str, server: Settings) -> Any:
         """A per-workspace setting: the workspace's own value, else the server's."""
@@ -114,7 +116,6 @@ async def update_settings(
         await activity.record_admin_action(
             connection, workspace.workspace_id, "settings_changed", actor, {"changes": changes}
         )
-    authenticated_keys.forget_workspace(workspace.workspace_id)
     return Workspace(workspace.workspace_id, workspace.name, workspace.hash_key, overrides)
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, func, insert, select
+from sqlalchemy import BigInteger, Column, Table, Text, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core.database import metadata
@@ -17,6 +17,7 @@ workspaces = Table(
     Column("settings", json_document(), nullable=False),
     Column("hash_key", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("catalog_version", BigInteger, nullable=False, server_default="0"),
 )
 
 
@@ -52,6 +53,19 @@ async def lock(connection: AsyncConnection, workspace_id: str) -> None:
     await connection.execute(query.with_for_update(key_share=True))
 
 
+async def bump_catalog_version(connection: AsyncConnection, workspace_id: str) -> None:
+    """Mark the workspace's catalog as changed by this transaction.
+
+    Takes the same row lock as `lock`, so call it before writing any definition
+    (the workspace row first, then catalog and customer rows, as every writer does).
+    """
+    await connection.execute(
+        workspaces.update()
+        .where(workspaces.c.workspace_id == workspace_id)
+        .values(catalog_version=workspaces.c.catalog_version + 1)
+    )
+
+
 async def count(connection: AsyncConnection) -> int:
     return int(
         (await connection.execute(select(func.count()).select_from(workspaces))).scalar_one()
@@ -69,5 +83,5 @@ async def update_settings(
     await connection.execute(
         workspaces.update()
         .where(workspaces.c.workspace_id == workspace_id)
-        .values(settings=settings)
+        .values(settings=settings, catalog_version=workspaces.c.catalog_version + 1)
     )

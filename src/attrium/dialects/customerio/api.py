@@ -90,12 +90,12 @@ def render_error(error: AttriumError) -> Response:
 # Authentication: Basic site_id:api_key
 
 
-async def track_actor(request: Request, db: DatabaseDep, settings: SettingsDep) -> Actor:
+async def track_actor(request: Request, db: DatabaseDep) -> Actor:
     credentials = basic_credentials(request)
     if credentials is None:
         raise Unauthenticated("send 'Authorization: Basic' with site_id:api_key")
     site_id, api_key = credentials
-    actor = await authenticate_request(request, db, settings, api_key)
+    actor = await authenticate_request(request, db, api_key)
     if site_id != actor.workspace_id:
         raise Unauthenticated("the site id is not the workspace of this API key")
     if Scope.ATTRIBUTES_WRITE not in actor.scopes:

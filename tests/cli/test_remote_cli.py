@@ -80,3 +80,68 @@ def test_the_documented_examples_run(workspace: TestWorkspace, tmp_path: Path) -
             check=False,
         )
         assert ran.returncode == 0, f"{block}\n{ran.stdout}\n{ran.stderr}"
+
+
+def test_catalog_and_activity_as_tables_and_json(workspace: TestWorkspace) -> None:
+    define = attrium(workspace, "attributes", "define", "tier", "enum", "--values", "gold,silver")
+    assert define.returncode == 0, define.stderr
+    assert attrium(workspace, "customers", "put", "c1", "tier=gold").returncode == 0
+    assert attrium(workspace, "customers", "put", "c1", "tier=silver").returncode == 0
+    table = attrium(workspace, "attributes", "list").stdout
+    assert "tier" in table
+    assert "enum" in table
+    [entry] = orjson.loads(attrium(workspace, "attributes", "list", "--json").stdout)
+    assert (entry["name"], entry["enum_values"], entry["customer_count"]) == (
+        "tier",
+        ["gold", "silver"],
+        1,
+    )
+    newest = orjson.loads(attrium(workspace, "activity", "c1", "--limit", "1", "--json").stdout)
+    assert [(e["old_value"], e["new_value"]) for e in newest] == [("gold", "silver")]
+    history = attrium(workspace, "activity", "c1").stdout
+    assert "customer_created" in history
+    assert "silver" in history
+
+
+def test_segments_create_list_count_export(workspace: TestWorkspace, tmp_path: Path) -> None:
+    for number in range(4):
+        assert attrium(workspace, "customers", "put", f"c{number}", f"n={number}").returncode == 0
+    predicate = '{"attribute": "n", "op": "gte", "value": 2}'
+    created = attrium(workspace, "segments", "create", "high", predicate)
+    assert created.returncode == 0, created.stderr
+    segment_id = created.stdout.strip()
+    assert segment_id in attrium(workspace, "segments", "list").stdout
+    assert attrium(workspace, "segments", "count", segment_id).stdout.strip() == "2"
+    counted = attrium(workspace, "segments", "count", segment_id, "--json")
+    assert orjson.loads(counted.stdout) == {"count": 2}
+    members = attrium(workspace, "segments", "export", segment_id).stdout.splitlines()
+    assert sorted(orjson.loads(line)["id"] for line in members) == ["c2", "c3"]
+    target = tmp_path / "high.csv"
+    exported = attrium(
+        workspace, "export", "--segment", segment_id, "--format", "csv", "--to", str(target)
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert len(target.read_text().splitlines()) == 3
+    missing = attrium(workspace, "segments", "count", "no-such-segment")
+    assert missing.returncode == 1
+    assert "404" in missing.stderr
+
+
+def test_import_shows_progress_and_a_summary_table(
+    workspace: TestWorkspace, tmp_path: Path
+) -> None:
+    source = tmp_path / "rows.csv"
+    source.write_text("id,n:number\nc1,1\nc2,two\nc3,3\n")
+    report = tmp_path / "rejected.ndjson"
+    done = attrium(workspace, "import", str(source), "--report", str(report))
+    assert done.returncode == 2, done.stderr
+    assert "rows/s" in done.stderr
+    for label in ("state", "rows read", "applied", "rejected", "rows per second"):
+        assert label in done.stdout
+    assert "done" in done.stdout
+    [row] = [orjson.loads(line) for line in report.read_text().splitlines()]
+    assert row["line"] == 3
+    assert [error["field"] for error in row["errors"]] == ["attributes.n"]
+    clean = tmp_path / "clean.ndjson"
+    clean.write_text('{"id": "c4"}\n')
+    assert attrium(workspace, "import", str(clean)).returncode == 0

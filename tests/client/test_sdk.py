@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -141,3 +142,43 @@ def test_segments_templates_and_suppression(workspace: TestWorkspace) -> None:
             attrium.put_customer("c10", email="gone@example.com")
         attrium.unsuppress_customer("email:gone@example.com")
         attrium.put_customer("c10", email="gone@example.com")
+
+
+def test_segment_template_activity_and_merge_routes(workspace: TestWorkspace) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    with sdk(workspace) as attrium:
+        for n in range(4):
+            attrium.put_customer(f"c{n}", attributes={"n": n})
+        segment = attrium.create_segment("high", {"attribute": "n", "op": "gte", "value": 2})
+        renamed = attrium.update_segment(segment.id, name="higher", description=None)
+        assert attrium.get_segment(segment.id) == renamed
+        changes = {
+            (change.id, change.change)
+            for change in attrium.iter_segment_changes(segment.id, started, page_size=1)
+        }
+        assert changes == {("c2", "entered"), ("c3", "entered")}
+        csv_lines = b"".join(attrium.export_segment(segment.id, format="csv")).splitlines()
+        assert len(csv_lines) == 3
+        template = attrium.create_template("t", "n={{ customer.attributes.n }}")
+        attrium.update_template(template.id, body="N={{ customer.attributes.n }}")
+        assert attrium.get_template(template.id).body.startswith("N=")
+        previews = attrium.preview_template(template.id, segment.id, limit=5)
+        assert sorted(item.rendered for item in previews) == ["N=2", "N=3"]
+        attrium.delete_template(template.id)
+        with pytest.raises(NotFound):
+            attrium.get_template(template.id)
+
+        log = list(attrium.iter_activity_log(attribute="n", types=["attribute_changed"]))
+        assert len({entry.profile_id for entry in log}) == 4
+        assert list(attrium.iter_activity_log(until=started)) == []
+        [changed] = [c for c in attrium.iter_attribute_changes("n", since=started) if c.id == "c1"]
+        assert (changed.before, changed.after) == (None, 1)
+
+        attrium.put_customer("c0", email="ada@example.com")
+        merged = attrium.merge_customers({"id": "c1"}, {"email": "ada@example.com"})
+        assert merged.customer.email == "ada@example.com"
+        assert merged.moved_identifiers
+        with pytest.raises(NotFound):
+            attrium.get_customer("c0")
+        attrium.delete_attribute("n", purge=True)
+        assert attrium.get_customer("c3").attributes == {}

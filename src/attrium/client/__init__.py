@@ -5,6 +5,9 @@
     with Client("http://127.0.0.1:8000", "atr_...") as attrium:
         attrium.put_customer("cust-1", email="ada@example.com", attributes={"plan": "pro"})
 
+Every route of the native API is a method of both clients, declared once in
+`attrium.client.endpoints` and listed in `attrium.client.methods`.
+
 Problems the server answers are raised as `ApiError` subclasses (`NotFound`,
 `ValidationFailed`, …) carrying the problem's details; 429 and 5xx answers are
 retried with backoff, honouring `Retry-After`.
@@ -38,13 +41,28 @@ from attrium.client.errors import (
 )
 from attrium.client.models import (
     ActivityEntry,
+    ApiKey,
     Attribute,
+    AttributeChange,
+    CreatedKey,
     Customer,
     ImportJob,
+    MembershipChange,
+    Merge,
+    ObjectRecord,
+    ObjectType,
     RejectedRow,
+    Relationship,
+    RenderedTemplate,
     Segment,
     SegmentPreview,
+    SignupSource,
+    Subscription,
+    Subscriptions,
+    Suppression,
     Template,
+    Topic,
+    Workspace,
 )
 from attrium.client.sync import Client
 
@@ -52,11 +70,14 @@ __all__ = [
     "ActivityEntry",
     "AlreadyExists",
     "ApiError",
+    "ApiKey",
     "AsyncClient",
     "Attribute",
+    "AttributeChange",
     "AttriumClientError",
     "Client",
     "Conflict",
+    "CreatedKey",
     "Customer",
     "Forbidden",
     "IdentifierConflict",
@@ -65,21 +86,33 @@ __all__ = [
     "InternalError",
     "LimitExceeded",
     "MalformedRequest",
+    "MembershipChange",
+    "Merge",
     "MethodNotAllowed",
     "NotFound",
+    "ObjectRecord",
+    "ObjectType",
     "OutboundFailed",
     "OutboundRefused",
     "PayloadTooLarge",
     "RateLimited",
     "RejectedRow",
+    "Relationship",
+    "RenderedTemplate",
     "RequestTimeout",
     "RetryPolicy",
     "Segment",
     "SegmentPreview",
+    "SignupSource",
+    "Subscription",
+    "Subscriptions",
+    "Suppression",
     "Template",
+    "Topic",
     "TransportError",
     "Unauthenticated",
     "Unavailable",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "Workspace",
 ]

@@ -10,6 +10,9 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+# Customers and the catalog.
+
+
 class Customer(Model):
     id: str | None
     profile_id: str
@@ -31,9 +34,27 @@ class Attribute(Model):
     max_length: int | None = None
     source: str = "api"
     declared: bool = False
+    realtime: bool = False
     freshness: str | None = None
     customer_count: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
     last_written_at: datetime | None = None
+    last_written_by: str | None = None
+    last_written_source: str | None = None
+    last_api_write_at: datetime | None = None
+
+
+class AttributeChange(Model):
+    """A customer whose attribute changed in a window: the value before and after it."""
+
+    profile_id: str
+    id: str | None
+    before: Any
+    after: Any
+    changes: int
+    first_changed_at: datetime
+    last_changed_at: datetime
 
 
 class ActivityEntry(Model):
@@ -51,6 +72,99 @@ class ActivityEntry(Model):
     created_at: datetime
 
 
+# Identity.
+
+
+class Suppression(Model):
+    suppression_id: str
+    profile_id: str | None
+    identifiers: list[str]
+
+
+class Merge(Model):
+    """The outcome of merging a secondary customer into a primary."""
+
+    customer: Customer
+    secondary_profile_id: str
+    moved_identifiers: list[str]
+    dropped_identifiers: list[str]
+    gained_attributes: list[str]
+    moved_rows: dict[str, int]
+
+
+# Subscriptions.
+
+
+class SignupSource(Model):
+    id: str
+    name: str
+    channel: str
+    type: str
+    locale: str | None
+    created_via: str
+    created_at: datetime
+
+
+class Topic(Model):
+    id: str
+    name: str
+    description: str | None
+    subscribed_by_default: bool
+    created_at: datetime
+
+
+class Subscription(Model):
+    channel: str
+    type: str
+    status: Literal["subscribed", "unsubscribed"]
+    signup_source_id: str | None
+    locale: str | None
+    single_opt_in: bool
+    opted_in_at: datetime | None
+    opted_out_at: datetime | None
+
+
+class Subscriptions(Model):
+    """A customer's subscription state."""
+
+    profile_id: str
+    unsubscribed: bool
+    subscriptions: list[Subscription]
+    topics: dict[str, bool]
+    effective_topics: dict[str, bool]
+
+
+# Objects and relationships.
+
+
+class ObjectType(Model):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class ObjectRecord(Model):
+    """An object (a company, an account, …) with its attributes."""
+
+    object_type_id: str
+    object_id: str
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class Relationship(Model):
+    profile_id: str
+    object_type_id: str
+    object_id: str
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+# Segments and templates.
+
+
 class Segment(Model):
     id: str
     name: str
@@ -59,6 +173,36 @@ class Segment(Model):
     created_at: datetime
     updated_at: datetime
 
+
+class SegmentPreview(Model):
+    count: int
+    sample: list[Customer]
+
+
+class MembershipChange(Model):
+    profile_id: str
+    id: str | None
+    change: Literal["entered", "left"]
+
+
+class Template(Model):
+    id: str
+    name: str
+    description: str | None
+    body: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class RenderedTemplate(Model):
+    """A template rendered for one member of a segment."""
+
+    profile_id: str
+    id: str | None
+    rendered: str
+
+
+# Imports.
 
 ImportState = Literal["uploading", "queued", "running", "done", "failed"]
 
@@ -91,13 +235,23 @@ class RejectedRow(Model):
     errors: list[dict[str, str]]
 
 
-class SegmentPreview(Model):
-    count: int
-    sample: list[Customer]
+# The workspace and its keys.
 
 
-class Template(Model):
+class ApiKey(Model):
+    id: str
+    label: str | None
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedKey(ApiKey):
+    token: str
+
+
+class Workspace(Model):
     id: str
     name: str
-    description: str | None
-    body: str
+    settings: dict[str, int]
+    overrides: dict[str, int]

@@ -48,10 +48,22 @@ def json_merge(
     return type_coerce(func.json_patch(column, dump_json(patch)), JSON)
 
 
+def json_object_agg(backend: str, key: Any, value: Any) -> ColumnElement[Any]:
+    """An aggregate building a JSON object of `key: value` (NULL or {} over no rows)."""
+    if backend == "postgresql":
+        return type_coerce(func.json_object_agg(key, value), JSON)
+    return type_coerce(func.json_group_object(key, value), JSON)
+
+
 def json_merge_bound(connection: AsyncConnection, column: Any, name: str) -> ColumnElement[Any]:
     """`json_merge` with the patch as the JSON text of the bound parameter `name` (executemany)."""
+    return json_merge_parameter(backend_of(connection), column, name)
+
+
+def json_merge_parameter(backend: str, column: Any, name: str) -> ColumnElement[Any]:
+    """`json_merge_bound` for a statement built once per backend, before any connection."""
     patch = bindparam(name, type_=Text)
-    if backend_of(connection) == "postgresql":
+    if backend == "postgresql":
         return func.jsonb_strip_nulls(column.op("||")(cast(patch, JSONB)))
     return type_coerce(func.json_patch(column, patch), JSON)
 

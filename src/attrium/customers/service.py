@@ -161,12 +161,13 @@ async def _upsert(
     )
     owners = await _owners(connection, actor, changes)
     locked = await store.lock_by_ref(connection, actor.workspace_id, ref)
-    path_owner = locked["profile_id"] if locked else None
+    path_owner = locked[0]["profile_id"] if locked else None
     target, changes = choose_target(ref, write, changes, owners, path_owner)
     if target is None:
         return await _create(connection, actor, plan_create(actor, ref, changes, patch, options))
     if locked is None or target != path_owner:
-        locked = await store.read(connection, actor.workspace_id, target, lock=True)
+        by_profile = CustomerRef(IdentifierKind.PROFILE, target)
+        locked = await store.lock_by_ref(connection, actor.workspace_id, by_profile)
     if locked is None:
         raise NotFound(f"customer {ref} was deleted while this request ran")
     return await _update(connection, actor, ref, locked, changes, owners, patch, options)
@@ -365,17 +366,15 @@ async def _update(
     connection: AsyncConnection,
     actor: Actor,
     ref: CustomerRef,
-    row: dict[str, Any],
+    locked: tuple[dict[str, Any], dict[str, str]],
     changes: list[IdentifierChange],
     owners: Mapping[IdentifierChange, str | None],
     patch: dict[str, Any],
     options: WriteOptions,
 ) -> WriteOutcome:
-    """Write to the customer `row`, read under its row lock."""
+    """Write to the customer `locked` (its row and custom identifiers, read under its lock)."""
+    row, current_custom = locked
     profile_id: str = row["profile_id"]
-    current_custom = (
-        await store.custom_identifiers_of(connection, actor.workspace_id, [profile_id])
-    )[profile_id]
     plan = plan_update(ref, row, current_custom, changes, owners, patch, options)
     if plan.changed:
         row = await store.update_customer(

@@ -1,5 +1,6 @@
 """SQL for customers and their identifiers."""
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Select,
     Table,
     Text,
     UniqueConstraint,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from attrium.core import sql
 from attrium.core.database import dump_json, metadata
@@ -94,36 +97,48 @@ async def owner_of(connection: AsyncConnection, workspace_id: str, ref: Customer
 
 async def lock_by_ref(
     connection: AsyncConnection, workspace_id: str, ref: CustomerRef
-) -> dict[str, Any] | None:
-    """The customer holding `ref`, read and locked (FOR UPDATE) in one statement.
+) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The customer holding `ref` and its custom identifiers, locked, in one statement.
 
     PostgreSQL re-checks the condition on the locked row, so the row returned still
     holds `ref` once locked; SQLite has one writer at a time anyway.
     """
-    if ref.kind is IdentifierKind.CUSTOM:
-        held = customer_identifiers.c
-        query = (
-            select(customers)
-            .join(
-                customer_identifiers,
-                and_(
-                    held.workspace_id == customers.c.workspace_id,
-                    held.profile_id == customers.c.profile_id,
-                ),
-            )
-            .where(
-                held.workspace_id == workspace_id, held.name == ref.name, held.value == ref.value
-            )
-            .with_for_update(of=customers)
+    query = _locking_query(sql.backend_of(connection), ref.kind)
+    parameters = {"workspace_id": workspace_id, "value": ref.value, "name": ref.name}
+    row = (await connection.execute(query, parameters)).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    return found, found.pop("custom_identifiers") or {}
+
+
+@functools.cache
+def _locking_query(backend: str, kind: IdentifierKind) -> Select[Any]:
+    """Built once per backend and kind: building a select() costs more than running it."""
+    held = customer_identifiers.alias("held")
+    custom = (
+        select(sql.json_object_agg(backend, held.c.name, held.c.value))
+        .where(
+            held.c.workspace_id == customers.c.workspace_id,
+            held.c.profile_id == customers.c.profile_id,
         )
+        .correlate(customers)
+        .scalar_subquery()
+        .label("custom_identifiers")
+    )
+    query = select(customers, custom).where(customers.c.workspace_id == bindparam("workspace_id"))
+    if kind is IdentifierKind.CUSTOM:
+        found_by = customer_identifiers.c
+        query = query.join(
+            customer_identifiers,
+            and_(
+                found_by.workspace_id == customers.c.workspace_id,
+                found_by.profile_id == customers.c.profile_id,
+            ),
+        ).where(found_by.name == bindparam("name"), found_by.value == bindparam("value"))
     else:
-        query = (
-            select(customers)
-            .where(customers.c.workspace_id == workspace_id, COLUMN_OF_KIND[ref.kind] == ref.value)
-            .with_for_update()
-        )
-    row = (await connection.execute(query)).first()
-    return dict(row._mapping) if row else None
+        query = query.where(COLUMN_OF_KIND[kind] == bindparam("value"))
+    return query.with_for_update(of=customers)
 
 
 async def read(
@@ -165,19 +180,39 @@ async def update_customer(
     now: datetime,
 ) -> dict[str, Any]:
     """Set identifier columns and merge an attribute patch in one statement; the row written."""
-    values: dict[str, Any] = {
-        COLUMN_OF_KIND[kind].name: value for kind, value in identifier_columns.items()
+    statement = _update_statement(
+        sql.backend_of(connection), frozenset(identifier_columns), bool(attribute_patch)
+    )
+    parameters: dict[str, Any] = {
+        "key_workspace_id": workspace_id,
+        "key_profile_id": profile_id,
+        "now": now,
+        **{f"new_{kind.value}": value for kind, value in identifier_columns.items()},
     }
     if attribute_patch:
-        values["attributes"] = sql.json_merge(connection, customers.c.attributes, attribute_patch)
-    values["updated_at"] = now
-    statement = (
+        parameters["patch"] = dump_json(attribute_patch)
+    return dict((await connection.execute(statement, parameters)).one()._mapping)
+
+
+@functools.cache
+def _update_statement(
+    backend: str, kinds: frozenset[IdentifierKind], has_patch: bool
+) -> ReturningUpdate[Any]:
+    values: dict[str, Any] = {
+        COLUMN_OF_KIND[kind].name: bindparam(f"new_{kind.value}") for kind in kinds
+    }
+    if has_patch:
+        values["attributes"] = sql.json_merge_parameter(backend, customers.c.attributes, "patch")
+    values["updated_at"] = bindparam("now")
+    return (
         update(customers)
-        .where(_customer_key(workspace_id, profile_id))
+        .where(
+            customers.c.workspace_id == bindparam("key_workspace_id"),
+            customers.c.profile_id == bindparam("key_profile_id"),
+        )
         .values(**values)
         .returning(*customers.c)
     )
-    return dict((await connection.execute(statement)).one()._mapping)
 
 
 async def set_custom_identifier(

@@ -1,0 +1,30 @@
+"""Where remote commands write: tables and JSON on stdout, messages for people on stderr."""
+
+import sys
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from rich.console import Console
+
+people = Console(stderr=True)
+output = Console(highlight=False, soft_wrap=True)
+
+
+def print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [
+            item.model_dump(mode="json") if isinstance(item, BaseModel) else item for item in value
+        ]
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def cell(value: Any) -> str:
+    """A value for a table cell: strings as they are, anything else as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()

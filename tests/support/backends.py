@@ -21,6 +21,8 @@ from attrium.core.migrate import migrate
 from attrium.core.serving import uvicorn_options
 from attrium.core.settings import Settings
 
+START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
+
 Result = TypeVar("Result")
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -89,7 +91,7 @@ def start_backend(name: str, folder: Path, **overrides: Any) -> LiveBackend:
     loop.run_until_complete(migrate(db))
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail(f"the {name} test server did not start")

@@ -18,9 +18,13 @@ from attrium.core.database import Database
 from attrium.core.migrate import migrate
 from attrium.core.settings import Settings
 from attrium.workspaces import service as workspaces
-from tests.support.backends import drop_schema, ensure_postgres, postgres_url, worker_name
-
-START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
+from tests.support.backends import (
+    START_TIMEOUT_SECONDS,
+    drop_schema,
+    ensure_postgres,
+    postgres_url,
+    worker_name,
+)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.backends import (
     BACKEND_NAMES,
+    START_TIMEOUT_SECONDS,
     drop_schema,
     ensure_postgres,
     postgres_url,
@@ -123,7 +124,7 @@ def _serve_and_read_token(
 
 
 def _wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:

@@ -1,12 +1,22 @@
 """Retries against a real HTTP server that answers 429 and 503 before it succeeds."""
 
+import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from attrium.client import Client, RetryPolicy, TransportError, Unavailable, errors
+from attrium.client import (
+    ApiError,
+    AsyncClient,
+    Client,
+    RetryPolicy,
+    TransportError,
+    Unavailable,
+    errors,
+)
 from attrium.client.calls import Call
 from attrium.core import errors as server_errors
 
@@ -18,10 +28,14 @@ CUSTOMER = (
 
 
 class FlakyServer(ThreadingHTTPServer):
-    def __init__(self, answers: list[tuple[int, dict[str, str]]]) -> None:
+    def __init__(self, answers: list[tuple[int, dict[str, str]]], stall: float = 0.0) -> None:
         super().__init__(("127.0.0.1", 0), FlakyHandler)
         self.answers = answers
+        self.stall = stall
         self.requests: list[str] = []
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up waiting closed the connection: expected, not news."""
 
 
 class FlakyHandler(BaseHTTPRequestHandler):
@@ -36,6 +50,7 @@ class FlakyHandler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         self.server.requests.append(self.command)
+        time.sleep(self.server.stall)
         status, headers = self.server.answers.pop(0) if self.server.answers else (200, {})
         body = (
             CUSTOMER
@@ -53,8 +68,8 @@ class FlakyHandler(BaseHTTPRequestHandler):
         return
 
 
-def serve(answers: list[tuple[int, dict[str, str]]]) -> Iterator[FlakyServer]:
-    server = FlakyServer(answers)
+def serve(answers: list[tuple[int, dict[str, str]]], stall: float = 0.0) -> Iterator[FlakyServer]:
+    server = FlakyServer(answers, stall)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -88,6 +103,35 @@ def test_a_post_without_idempotency_key_is_not_repeated_after_a_5xx() -> None:
         with Client(url, "atr_x", retry=FAST) as attrium, pytest.raises(Unavailable):
             attrium.send(Call("POST", "/v1/attributes", lambda r: r, json={"name": "a"}))
         assert server.requests == ["POST"]
+
+
+def test_the_async_client_retries_the_same_way() -> None:
+    async def fetch(url: str, retry: RetryPolicy) -> str | None:
+        async with AsyncClient(url, "atr_x", retry=retry) as attrium:
+            return (await attrium.get_customer("c1")).id
+
+    for server in serve([(429, {"Retry-After": "0"}), (503, {})]):
+        url = f"http://127.0.0.1:{server.server_port}"
+        assert asyncio.run(fetch(url, FAST)) == "c1"
+        assert server.requests == ["GET", "GET", "GET"]
+    for server in serve([(429, {"Retry-After": "0"})] * 3):
+        url = f"http://127.0.0.1:{server.server_port}"
+        with pytest.raises(ApiError) as refused:
+            asyncio.run(fetch(url, RetryPolicy(retries=1, backoff=0.01)))
+        assert refused.value.status == 429
+        assert len(server.requests) == 2
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_transport_error() -> None:
+    for server in serve([], stall=2.0):
+        url = f"http://127.0.0.1:{server.server_port}"
+        retry_once = RetryPolicy(retries=1, backoff=0.01)
+        with Client(url, "atr_x", timeout=0.2, retry=retry_once) as attrium:
+            with pytest.raises(TransportError):
+                attrium.get_customer("c1")
+            with pytest.raises(TransportError):
+                attrium.send(Call("POST", "/v1/attributes", lambda r: r, json={"name": "a"}))
+        assert server.requests == ["GET", "GET", "POST"]
 
 
 def test_an_unreachable_server_is_a_transport_error() -> None:

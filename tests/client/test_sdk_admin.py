@@ -29,6 +29,11 @@ def test_workspace_settings_keys_and_health(workspace: TestWorkspace) -> None:
         with pytest.raises(LimitExceeded):
             attrium.put_customer("c1", attributes={"a": 1, "b": 2})
         assert attrium.update_workspace_settings(max_attributes_per_request=None).overrides == {}
+        email_by_id = "customerio_allow_email_updates_by_id"
+        assert attrium.get_workspace().settings[email_by_id] is False
+        enabled = attrium.update_workspace_settings(**{email_by_id: True})
+        assert enabled.settings[email_by_id] is True
+        assert attrium.update_workspace_settings(**{email_by_id: None}).overrides == {}
         key = attrium.create_key(scopes=["attributes:read"], label="reader")
         assert key.token.startswith("atr_")
         assert key.id in {listed.id for listed in attrium.list_keys()}

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from attrium.core.ratelimit import Bucket, LocalLimiter, RedisLimiter
+from attrium.core.ratelimit import Bucket, LocalBuckets, RedisBuckets
 from tests.support.backends import LiveBackend, start_backend
 from tests.support.problems import assert_problem
 from tests.support.processes import Deployment, deployment
@@ -55,25 +55,25 @@ def test_health_probes_are_not_limited(limited: LiveBackend) -> None:
 
 
 def test_the_bucket_refills_at_the_rate() -> None:
-    limiter = LocalLimiter(Bucket(rate=50, burst=1))
+    buckets, bucket = LocalBuckets(), Bucket(rate=50, burst=1)
 
     async def scenario() -> list[bool]:
-        first = await limiter.take("k")
-        second = await limiter.take("k")
+        first = await buckets.take("k", bucket)
+        second = await buckets.take("k", bucket)
         assert second is not None
         await asyncio.sleep(second.retry_after_seconds + 0.01)
-        third = await limiter.take("k")
+        third = await buckets.take("k", bucket)
         return [decision is not None and decision.allowed for decision in (first, second, third)]
 
     assert asyncio.run(scenario()) == [True, False, True]
 
 
 def test_an_unreachable_redis_lets_requests_through() -> None:
-    limiter = RedisLimiter(Bucket(rate=1, burst=1), "redis://127.0.0.1:1/0")
+    limiter = RedisBuckets("redis://127.0.0.1:1/0")
 
     async def scenario() -> object:
         try:
-            return await limiter.take("k")
+            return await limiter.take("k", Bucket(rate=1, burst=1))
         finally:
             await limiter.close()
 
@@ -110,21 +110,4 @@ def test_two_processes_sharing_redis_share_one_limit(two_processes_one_redis: De
     assert all(429 in codes for codes in statuses.values())
 
 
-@pytest.mark.parametrize(
-    ("path", "headers"),
-    [
-        ("/compat/optimove/current/customers/GetCustomerAttributeList", "X-API-KEY"),
-        ("/compat/customerio/api/v1/customers/rate-probe", "Basic"),
-    ],
-)
-def test_dialect_keys_share_the_bucket(limited: LiveBackend, path: str, headers: str) -> None:
-    workspace = new_workspace(limited)
-    with httpx.Client(base_url=limited.base_url) as client:
-        for _ in range(BURST):
-            client.get("/v1/workspace", headers={"Authorization": f"Bearer {workspace.token}"})
-        if headers == "Basic":
-            site_id = workspace.workspace.workspace_id
-            refused = client.put(path, json={}, auth=(site_id, workspace.token))
-        else:
-            refused = client.get(path, headers={"X-API-KEY": workspace.token})
-    assert refused.status_code == 429
+# Each dialect's limit and its 429: tests/dialects/test_rate_limits.py.

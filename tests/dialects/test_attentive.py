@@ -324,28 +324,52 @@ def test_v2_opt_in_by_locale_and_type_needs_exactly_one_api_unit(
 ) -> None:
     by_locale = [{"channel": "EMAIL", "type": "MARKETING", "locale": "en-US"}]
     answer = v2(attentive, attributes={"plan": "gold"}, subscriptions=by_locale, identifiers=ADA)
-    assert_error(answer, 400, "subscriptions.0.locale")
+    assert_error(answer, 400, "subscriptions[0].locale")
     assert api.get("/v1/customers/email:ada@example.com").status_code == 404
     signup_source(api, "EMAIL")
     assert v2(attentive, subscriptions=by_locale, identifiers=ADA).status_code == 202
     assert [item["channel"] for item in subscriptions_of(api, "email:ada@example.com")] == ["EMAIL"]
     signup_source(api, "EMAIL")
     answer = v2(attentive, subscriptions=[{**by_locale[0], "type": "MARKETING"}], identifiers=ADA)
-    assert_error(answer, 400, "subscriptions.0.locale")
+    assert_error(answer, 400, "subscriptions[0].locale")
 
 
 def test_v2_opt_in_needs_a_source_or_a_locale(attentive: httpx.Client) -> None:
     answer = v2(
         attentive, subscriptions=[{"channel": "TEXT", "type": "MARKETING"}], identifiers=ADA
     )
-    assert_error(answer, 400)
+    assert_error(answer, 400, "subscriptions[0].signUpSourceId")
+
+
+def test_v2_subscription_errors_name_attentive_fields(
+    attentive: httpx.Client, api: httpx.Client
+) -> None:
+    text_source = signup_source(api, "TEXT")
+    email_opt_in = {"channel": "EMAIL", "type": "MARKETING", "signUpSourceId": text_source}
+    unknown = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": "999"}
+    twice = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": text_source}
+    cases = [
+        ([unknown], "subscriptions[0].signUpSourceId"),
+        ([twice, email_opt_in], "subscriptions[1].signUpSourceId"),  # a TEXT unit for EMAIL
+        ([twice, twice], "subscriptions[1]"),
+        ([{"channel": "TEXT", "type": "MARKETING"}], "subscriptions[0].signUpSourceId"),
+        ([{"channel": "FAX", "type": "MARKETING"}], "subscriptions[0].channel"),  # pydantic's
+    ]
+    for requested, field in cases:
+        answer = v2(attentive, subscriptions=requested, identifiers=ADA)
+        assert_error(answer, 400, field)
+        body = answer.json()
+        assert body["message"].startswith(field), body
+        assert "signup_source_id" not in answer.text
+        assert "subscriptions.0" not in answer.text
+        assert "subscriptions.1" not in answer.text
 
 
 def test_v2_text_opt_in_needs_a_phone(attentive: httpx.Client, api: httpx.Client) -> None:
     source_id = signup_source(api, "TEXT")
     subscription = {"channel": "TEXT", "type": "MARKETING", "signUpSourceId": source_id}
     answer = v2(attentive, subscriptions=[subscription], identifiers={"email": "x@example.com"})
-    assert_error(answer, 400, "subscriptions.0.channel")
+    assert_error(answer, 400, "subscriptions[0].channel")
 
 
 def test_v2_subscribing_again_is_recorded_and_changes_nothing(

@@ -128,6 +128,57 @@ def test_identifiers_once_set_change_only_through_cio_id(
     assert person(api, "ada-3") is not None
 
 
+EMAIL_BY_ID = "customerio_allow_email_updates_by_id"
+
+
+def allow_email_updates_by_id(api: httpx.Client, allowed: bool | None) -> None:
+    answer = api.patch("/v1/workspace/settings", json={EMAIL_BY_ID: allowed})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["settings"][EMAIL_BY_ID] is bool(allowed)
+
+
+def test_allow_updates_to_email_using_id_is_off_by_default(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert api.get("/v1/workspace").json()["settings"][EMAIL_BY_ID] is False
+    assert_ok(put(track, "ada-1", email="ada@example.com"))
+    assert_ok(put(track, "ada-1", email="new@example.com"))
+    found = person(api, "ada-1")
+    assert found is not None
+    assert found["email"] == "ada@example.com"
+    assert "attribute_update_failure" in history_types(api, found["profile_id"])
+
+
+def test_allow_updates_to_email_using_id_when_enabled(
+    track: httpx.Client, api: httpx.Client
+) -> None:
+    assert_ok(put(track, "ada-1", email="ada@example.com"))
+    allow_email_updates_by_id(api, True)
+    assert_ok(put(track, "ada-1", email="New@Example.com"))
+    found = person(api, "ada-1")
+    assert found is not None
+    assert found["email"] == "new@example.com"
+    # Only the email, and only when the person is addressed by id.
+    assert_ok(put(track, "new@example.com", id="ada-2"))
+    assert person(api, "ada-2") is None
+    assert_ok(put(track, "cio_" + found["profile_id"], email="third@example.com"))
+    assert (person(api, "ada-1") or {})["email"] == "third@example.com"
+    # An email that belongs to someone else is still refused: 200 and a logged failure.
+    assert_ok(put(track, "bob", email="bob@example.com"))
+    assert_ok(put(track, "ada-1", email="bob@example.com"))
+    assert (person(api, "ada-1") or {})["email"] == "third@example.com"
+    assert (person(api, "bob") or {})["email"] == "bob@example.com"
+    allow_email_updates_by_id(api, None)
+    assert_ok(put(track, "ada-1", email="fourth@example.com"))
+    assert (person(api, "ada-1") or {})["email"] == "third@example.com"
+
+
+def test_allow_updates_to_email_using_id_is_a_boolean(api: httpx.Client) -> None:
+    answer = api.patch("/v1/workspace/settings", json={EMAIL_BY_ID: "yes"})
+    assert answer.status_code == 422, answer.text
+    assert EMAIL_BY_ID in answer.text
+
+
 def test_an_unknown_cio_id_drops_the_request(track: httpx.Client, api: httpx.Client) -> None:
     assert_ok(put(track, "cio_01HZZZZZZZZZZZZZZZZZZZZZZZ", email="x@example.com"))
     assert api.get("/v1/customers").json()["items"] == []
@@ -185,6 +236,8 @@ def test_values_must_fit_the_attribute_type(track: httpx.Client) -> None:
     assert_ok(put(track, "c1", age=30))
     assert_error(put(track, "c1", age="old"), 400, "age")
     assert_error(put(track, "c1", tags=["a", "b"]), 400, "tags")
+    # Attributes are top-level keys of the body, so errors name them without a prefix.
+    assert not put(track, "c1", age="old").json()["meta"]["error"].startswith("attributes.")
 
 
 def test_basic_auth_with_the_workspace_as_site_id(
@@ -280,7 +333,9 @@ def test_subscription_preferences_object_and_dot_notation(
     assert_ok(put(track, "c1", cio_subscription_preferences={"topics": {second: True}}))
     assert preferences(api, "c1")["topics"] == {second: True}
     answer = put(track, "c1", **{"cio_subscription_preferences.topics.topic_99": True})
-    assert_error(answer, 400, "topic_99")
+    assert_error(answer, 400, "cio_subscription_preferences.topics.topic_99")
+    answer = put(track, "c1", cio_subscription_preferences={"topics": {"topic_99": True}})
+    assert_error(answer, 400, "cio_subscription_preferences.topics.topic_99")
     assert_error(put(track, "c1", cio_subscription_preferences={"topics": {first: "y"}}), 400)
 
 
@@ -345,7 +400,7 @@ def test_relationships_are_added_updated_and_deleted(
     assert [item["object_id"] for item in relationships_of(api, "c1")] == ["initech"]
 
 
-def test_bad_relationships_are_400(track: httpx.Client) -> None:
+def test_bad_relationships_are_400(track: httpx.Client, api: httpx.Client) -> None:
     for bad in (
         {"action": "merge_relationships", "relationships": []},
         {"relationships": [{"identifiers": {"object_type_id": "1"}}]},
@@ -353,6 +408,25 @@ def test_bad_relationships_are_400(track: httpx.Client) -> None:
         {"relationships": {"identifiers": {}}},
     ):
         assert_error(put(track, "c1", cio_relationships=bad), 400)
+    companies = object_type(api, "Companies")
+    acme = {"object_type_id": companies, "object_id": "acme"}
+    unknown_type = {"identifiers": {**acme, "object_type_id": "99"}}
+    named = [
+        (
+            {"relationships": [{"identifiers": acme}, unknown_type]},
+            "cio_relationships.relationships.1.identifiers.object_type_id",
+        ),
+        (
+            {"action": "delete_relationships", "relationships": [unknown_type]},
+            "cio_relationships.relationships.0.identifiers.object_type_id",
+        ),
+        (
+            {"relationships": [{"identifiers": acme, "relationship_attributes": {"tags": [1]}}]},
+            "cio_relationships.relationships.0.relationship_attributes.tags",
+        ),
+    ]
+    for bad, field in named:
+        assert_error(put(track, "c1", cio_relationships=bad), 400, field)
 
 
 def test_unknown_routes_are_404_in_the_same_shape(track: httpx.Client) -> None:

@@ -21,6 +21,8 @@ from attrium.core.migrate import migrate
 from attrium.core.serving import uvicorn_options
 from attrium.core.settings import Settings
 
+START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
+
 Result = TypeVar("Result")
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -60,9 +62,18 @@ class LiveBackend:
             drop_schema(self.settings.database_schema)
 
 
+# Every rate limit, the native one and each dialect's own.
+RATE_LIMITS = (
+    "rate_limit_per_second",
+    "attentive_rate_limit_per_second",
+    "optimove_rate_limit_per_second",
+)
+
+
 def settings_for(name: str, folder: Path, **overrides: Any) -> Settings:
     # Tests share one key per workspace at full speed; only the rate-limit tests limit.
-    overrides.setdefault("rate_limit_per_second", 0)
+    for limit in RATE_LIMITS:
+        overrides.setdefault(limit, 0)
     # PostgreSQL's 100 connections are shared by every test process (and developer).
     overrides.setdefault("database_pool_size", 10)
     if name == "sqlite":
@@ -89,7 +100,7 @@ def start_backend(name: str, folder: Path, **overrides: Any) -> LiveBackend:
     loop.run_until_complete(migrate(db))
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail(f"the {name} test server did not start")

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT_ROOT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
 WIDE = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 375, "height": 812}
 
 
 @contextmanager

@@ -18,9 +18,14 @@ from attrium.core.database import Database
 from attrium.core.migrate import migrate
 from attrium.core.settings import Settings
 from attrium.workspaces import service as workspaces
-from tests.support.backends import drop_schema, ensure_postgres, postgres_url, worker_name
-
-START_TIMEOUT_SECONDS = 90  # a loaded 2-core machine can take long to import and migrate
+from tests.support.backends import (
+    RATE_LIMITS,
+    START_TIMEOUT_SECONDS,
+    drop_schema,
+    ensure_postgres,
+    postgres_url,
+    worker_name,
+)
 
 
 @dataclass
@@ -68,7 +73,7 @@ class Deployment:
 
 def deployment(backend: str, folder: Path, **settings: str) -> Deployment:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
-    env["ATTRIUM_RATE_LIMIT_PER_SECOND"] = "0"
+    env.update({f"ATTRIUM_{limit.upper()}": "0" for limit in RATE_LIMITS})
     env["ATTRIUM_DATABASE_POOL_SIZE"] = "5"  # PostgreSQL's 100 connections are shared
     if backend == "sqlite":
         env["ATTRIUM_DATABASE_URL"] = f"sqlite:///{folder / 'attrium.db'}"

@@ -12,7 +12,7 @@ import trustme
 import uvicorn
 
 from attrium.app import create_app
-from tests.support.backends import LiveBackend
+from tests.support.backends import START_TIMEOUT_SECONDS, LiveBackend
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def tls_listener(backend: LiveBackend, folder: Path) -> Iterator[TlsListener]:
     )
     server = uvicorn.Server(config)
     serving = asyncio.run_coroutine_threadsafe(server.serve(), backend.loop)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not server.started:
         if time.monotonic() > deadline or serving.done():
             pytest.fail("the HTTPS test listener did not start")

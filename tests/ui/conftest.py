@@ -1,6 +1,7 @@
 """UI fixtures: a browser per module and backend, a signed-in page, plain HTTP clients."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -33,6 +34,11 @@ def _open(browser: Browser, backend: LiveBackend, **options: Any) -> Iterator[Pa
     yield opened
     context.close()
     assert errors == [], errors
+
+
+@contextmanager
+def open_page(browser: Browser, backend: LiveBackend, **options: Any) -> Iterator[Page]:
+    yield from _open(browser, backend, **options)
 
 
 def _keep_error(errors: list[str], message: ConsoleMessage) -> None:

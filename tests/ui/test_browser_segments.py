@@ -52,6 +52,10 @@ def test_build_a_segment_whose_count_matches_the_api(
     }
     api_count = api.post("/v1/segments/preview", json={"predicate": predicate}).json()["count"]
     expect(live_count).to_have_text(str(api_count), timeout=LIVE_TIMEOUT_MS)
+    sample = page.locator(".sample li")
+    expect(sample).to_have_count(api_count)
+    for member in ("c2", "c4"):
+        expect(sample.filter(has_text=member)).to_have_count(1)
     expect(page.locator("#row-errors-1")).to_be_empty()
     shots.take(page, "builder")
 

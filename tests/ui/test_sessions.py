@@ -1,11 +1,14 @@
 """Signing in and out of the web UI: cookies, CSRF, expiry, revocation, headers."""
 
+import re
 from datetime import timedelta
 
 import httpx
+from fastapi.routing import APIRoute, APIRouter
 
 from attrium.auth import service as keys
 from attrium.ui import service as sessions
+from attrium.ui.api import router as ui_router
 from attrium.ui.security import SESSION_COOKIE
 from tests.support.workspaces import TestWorkspace
 from tests.ui.forms import csrf_of, page_csrf, sign_in
@@ -86,6 +89,46 @@ def test_forms_without_the_session_csrf_token_are_refused(
     assert "CSRF" in missing.text
     assert cross_site.status_code == 403
     assert workspace.client().get("/v1/attributes").json()["items"] == []
+
+
+def post_paths(router: APIRouter, prefix: str = "") -> list[str]:
+    """Every path of `router` that takes a POST, its parameters filled in; routers it
+    includes too (FastAPI keeps those as wrappers holding `original_router`)."""
+    found = []
+    for route in router.routes:
+        included = getattr(route, "original_router", None)
+        if isinstance(included, APIRouter):
+            found += post_paths(included, prefix + router.prefix)
+        elif isinstance(route, APIRoute) and "POST" in route.methods:
+            found.append(re.sub(r"\{[^}]+\}", "x", prefix + route.path))
+    return sorted(found)
+
+
+def test_every_ui_post_needs_the_csrf_token_and_the_same_origin(
+    browser_client: httpx.Client, workspace: TestWorkspace, api: httpx.Client
+) -> None:
+    paths = post_paths(ui_router)
+    assert {"/ui/catalog", "/ui/imports", "/ui/segments", "/ui/sign-out"} <= set(paths)
+    sign_in(browser_client, workspace.token)
+    token = page_csrf(browser_client)
+    form = {"name": "tier", "type": "string", "template": "x", "customer": "ada"}
+    upload = {"file": ("people.csv", b"id,plan\nada,pro\n", "text/csv")}
+
+    for path in paths:
+        missing = browser_client.post(path, data=form, files=upload)
+        wrong = browser_client.post(path, data=form | {"csrf_token": token[::-1]}, files=upload)
+        other_site = browser_client.post(
+            path,
+            data=form | {"csrf_token": token},
+            files=upload,
+            headers={"Origin": "https://evil.example"},
+        )
+        for answer in (missing, wrong, other_site):
+            assert answer.status_code == 403, (path, answer.status_code, answer.text[:200])
+
+    assert api.get("/v1/attributes").json()["items"] == []
+    assert api.get("/v1/imports").json()["items"] == []
+    assert browser_client.get("/ui/catalog").status_code == 200
 
 
 def test_sign_out_ends_the_session(browser_client: httpx.Client, workspace: TestWorkspace) -> None:

@@ -41,6 +41,8 @@ FRESHNESS_MEANINGS = {
     "green": "created by batch, since updated via API",
     "orange": "created via API, not updated via API for 30 days",
 }
+# What a freshness of None (no colour) means.
+NO_FRESHNESS_MEANING = "created by batch, never updated via API"
 _UNSET: Any = object()
 
 

@@ -15,14 +15,16 @@ from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep
 from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
-from attrium.core.ratelimit import RateLimiter
+from attrium.core.ratelimit import Limit, RateLimiter
 from attrium.core.schemas import PROBLEM_RESPONSES
 
 bearer = HTTPBearer(auto_error=False, description="An Attrium API key")
 
 
-def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
-    """A dependency that authenticates the bearer key and checks one scope."""
+def requires(
+    scope: Scope | None = None, limit: Limit = Limit.NATIVE
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency that authenticates the bearer key, charged to `limit`, and checks one scope."""
 
     async def authenticated(
         request: Request,
@@ -31,7 +33,7 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     ) -> Actor:
         if credentials is None:
             raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await authenticate_request(request, db, credentials.credentials)
+        actor = await authenticate_request(request, db, credentials.credentials, limit)
         if scope is not None:
             actor.require(scope)
         return actor
@@ -39,18 +41,20 @@ def requires(scope: Scope | None = None) -> Callable[..., Awaitable[Actor]]:
     return authenticated
 
 
-async def authenticate_request(request: Request, db: Database, token: str) -> Actor:
+async def authenticate_request(
+    request: Request, db: Database, token: str, limit: Limit = Limit.NATIVE
+) -> Actor:
     """The actor of a key, however a route receives it; charges the key one request."""
     actor = await service.authenticate(db, token)
     request.state.key_id = actor.key_id
-    await take_rate_limit_token(request, actor)
+    await take_rate_limit_token(request, actor, limit)
     return actor
 
 
-async def take_rate_limit_token(request: Request, actor: Actor) -> None:
-    """Charge the key one request; refuse with 429 when its bucket is empty."""
+async def take_rate_limit_token(request: Request, actor: Actor, limit: Limit) -> None:
+    """Charge the key one request under `limit`; refuse with 429 when its bucket is empty."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    decision = await limiter.take(actor.key_id or actor.workspace_id)
+    decision = await limiter.take(actor.key_id or actor.workspace_id, limit)
     if decision is None:
         return
     request.state.rate_limit_headers = decision.headers()

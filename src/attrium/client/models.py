@@ -253,5 +253,5 @@ class CreatedKey(ApiKey):
 class Workspace(Model):
     id: str
     name: str
-    settings: dict[str, int]
-    overrides: dict[str, int]
+    settings: dict[str, int | bool]
+    overrides: dict[str, int | bool]

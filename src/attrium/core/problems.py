@@ -53,14 +53,20 @@ def problem_body(error: AttriumError, instance: str) -> dict[str, Any]:
     return body
 
 
+def retry_after_headers(error: AttriumError) -> dict[str, str]:
+    """`Retry-After` (whole seconds, never early) for the errors a client should retry;
+    the native mapping and every dialect's use this one rule."""
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(max(1, math.ceil(error.retry_after_seconds)))}
+    if isinstance(error, Unavailable):
+        return {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+    return {}
+
+
 def problem_response(error: AttriumError, request: Request) -> Response:
-    headers: dict[str, str] = {}
+    headers = retry_after_headers(error)
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="attrium"'
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_seconds)))
-    if isinstance(error, Unavailable):
-        headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE_SECONDS)
     if isinstance(error, RequestTimeout):
         headers["Connection"] = "close"
     return ProblemResponse(

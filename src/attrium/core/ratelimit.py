@@ -3,12 +3,18 @@
 A bucket holds at most `burst` tokens and refills at `rate` tokens per second; each
 request takes one. With Redis the bucket lives in Redis and a Lua script takes the
 token atomically, with Redis's clock, so every server process draws from one bucket.
+
+There is one store of buckets and several *limits*: the native one, and one per
+dialect whose vendor documents a per-key rate of its own (Attentive, Optimove). A
+key has a separate bucket under each limit it is charged to.
 """
 
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 import redis.asyncio as redis
@@ -55,42 +61,33 @@ class Bucket:
         )
 
 
-class RateLimiter(Protocol):
-    async def take(self, key: str) -> Decision | None:
-        """Take one token for `key`; None when no limit applies."""
+class BucketStore(Protocol):
+    async def take(self, key: str, bucket: Bucket) -> Decision | None:
+        """Take one token from `key`'s bucket, shaped `bucket`; None if the store failed."""
 
     async def close(self) -> None: ...
 
 
-class NoLimit:
-    async def take(self, key: str) -> Decision | None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-
-class LocalLimiter:
+class LocalBuckets:
     """Buckets in this process's memory: each server process limits on its own."""
 
-    def __init__(self, bucket: Bucket) -> None:
-        self.bucket = bucket
-        self.buckets: dict[str, tuple[float, float]] = {}
+    def __init__(self) -> None:
+        # key -> (tokens, updated, seconds to refill from empty)
+        self.buckets: dict[str, tuple[float, float, float]] = {}
 
-    async def take(self, key: str) -> Decision | None:
+    async def take(self, key: str, bucket: Bucket) -> Decision | None:
         now = time.monotonic()
-        tokens, updated = self.buckets.get(key, (float(self.bucket.burst), now))
-        tokens = min(self.bucket.burst, tokens + (now - updated) * self.bucket.rate)
+        tokens, updated, _ = self.buckets.get(key, (float(bucket.burst), now, 0.0))
+        tokens = min(bucket.burst, tokens + (now - updated) * bucket.rate)
         allowed = tokens >= 1
-        self.buckets[key] = (tokens - 1 if allowed else tokens, now)
+        self.buckets[key] = (tokens - 1 if allowed else tokens, now, bucket.burst / bucket.rate)
         if len(self.buckets) > MAX_LOCAL_BUCKETS:
             self._forget_full(now)
-        return self.bucket.decide(tokens, allowed)
+        return bucket.decide(tokens, allowed)
 
     def _forget_full(self, now: float) -> None:
-        refill_seconds = self.bucket.burst / self.bucket.rate
         self.buckets = {
-            key: state for key, state in self.buckets.items() if now - state[1] < refill_seconds
+            key: state for key, state in self.buckets.items() if now - state[1] < state[2]
         }
 
     async def close(self) -> None:
@@ -119,36 +116,78 @@ return {allowed, tostring(tokens)}
 """
 
 
-class RedisLimiter:
+class RedisBuckets:
     """Buckets in Redis: every server process sharing the Redis shares the limit.
 
     If Redis does not answer, requests are let through (and the failure logged):
     the store stays available when its rate limiter is not.
     """
 
-    def __init__(self, bucket: Bucket, url: str) -> None:
-        self.bucket = bucket
+    def __init__(self, url: str) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.script = self.client.register_script(_TAKE_SCRIPT)
 
-    async def take(self, key: str) -> Decision | None:
+    async def take(self, key: str, bucket: Bucket) -> Decision | None:
         try:
             allowed, tokens = await self.script(
-                keys=[REDIS_KEY_PREFIX + key], args=[self.bucket.rate, self.bucket.burst]
+                keys=[REDIS_KEY_PREFIX + key], args=[bucket.rate, bucket.burst]
             )
         except (RedisError, OSError) as error:
             logger.warning("rate limiter: Redis failed, letting the request through: %s", error)
             return None
-        return self.bucket.decide(float(tokens), bool(allowed))
+        return bucket.decide(float(tokens), bool(allowed))
 
     async def close(self) -> None:
         await self.client.aclose()
 
 
+class Limit(StrEnum):
+    """Whose rate a request is charged to; a dialect without a documented rate of its
+    own (Invisible Collector, Customer.io) is charged to the native one."""
+
+    NATIVE = "native"
+    ATTENTIVE = "attentive"
+    OPTIMOVE = "optimove"
+
+
+class RateLimiter:
+    """The configured limits over one bucket store; a limit set to 0 is off."""
+
+    def __init__(self, store: BucketStore | None, limits: Mapping[Limit, Bucket]) -> None:
+        self.store = store
+        self.limits = dict(limits)
+
+    async def take(self, key: str, limit: Limit = Limit.NATIVE) -> Decision | None:
+        """Take one token for `key` under `limit`; None when no limit applies."""
+        bucket = self.limits.get(limit)
+        if bucket is None or self.store is None:
+            return None
+        # The native buckets keep the bare key so existing Redis buckets carry over.
+        return await self.store.take(key if limit is Limit.NATIVE else f"{limit}:{key}", bucket)
+
+    async def close(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+
+
+def configured_limits(settings: Settings) -> dict[Limit, Bucket]:
+    rates = {
+        Limit.NATIVE: (settings.rate_limit_per_second, settings.rate_limit_burst),
+        Limit.ATTENTIVE: (
+            settings.attentive_rate_limit_per_second,
+            settings.attentive_rate_limit_burst,
+        ),
+        Limit.OPTIMOVE: (
+            settings.optimove_rate_limit_per_second,
+            settings.optimove_rate_limit_burst,
+        ),
+    }
+    return {limit: Bucket(rate, burst) for limit, (rate, burst) in rates.items() if rate > 0}
+
+
 def rate_limiter(settings: Settings) -> RateLimiter:
-    if settings.rate_limit_per_second <= 0:
-        return NoLimit()
-    bucket = Bucket(settings.rate_limit_per_second, settings.rate_limit_burst)
-    if settings.redis_url:
-        return RedisLimiter(bucket, settings.redis_url)
-    return LocalLimiter(bucket)
+    limits = configured_limits(settings)
+    if not limits:
+        return RateLimiter(None, limits)
+    store: BucketStore = RedisBuckets(settings.redis_url) if settings.redis_url else LocalBuckets()
+    return RateLimiter(store, limits)

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     optimove_max_attributes: int = Field(
         default=40, ge=1, description="attributes the Optimove dialect may create (per workspace)"
     )
+    customerio_allow_email_updates_by_id: bool = Field(
+        default=False,
+        description="Customer.io dialect: a person addressed by id may have their email "
+        "changed (Customer.io's 'Allow updates to email using ID'; per workspace)",
+    )
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
@@ -72,9 +77,30 @@ class Settings(BaseSettings):
     )
 
     rate_limit_per_second: float = Field(
-        default=100.0, ge=0, description="requests per second per API key; 0 turns limits off"
+        default=100.0,
+        ge=0,
+        description="requests per second per API key on the native API and the dialects "
+        "without a limit of their own; 0 turns this limit off",
     )
     rate_limit_burst: int = Field(default=200, ge=1, description="requests a key may burst")
+    attentive_rate_limit_per_second: float = Field(
+        default=150.0,
+        ge=0,
+        description="requests per second per key on the Attentive dialect (its own bucket); "
+        "0 turns this limit off",
+    )
+    attentive_rate_limit_burst: int = Field(
+        default=150, ge=1, description="requests a key may burst on the Attentive dialect"
+    )
+    optimove_rate_limit_per_second: float = Field(
+        default=5.0,
+        ge=0,
+        description="requests per second per key on the Optimove dialect (its own bucket; "
+        "Optimove documents 50 per 10 s); 0 turns this limit off",
+    )
+    optimove_rate_limit_burst: int = Field(
+        default=50, ge=1, description="requests a key may burst on the Optimove dialect"
+    )
     redis_url: str | None = Field(
         default=None, description="share rate limits between processes through this Redis"
     )

@@ -5,6 +5,7 @@ custom identifiers); the first one given addresses the customer and the others a
 set on it, so Attentive's create-or-update is the native upsert.
 """
 
+import re
 import sys
 from dataclasses import replace
 from typing import Annotated, Any, Literal
@@ -31,6 +32,8 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.problems import retry_after_headers
+from attrium.core.ratelimit import Limit
 from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
@@ -142,18 +145,37 @@ def render_error(error: AttriumError) -> Response:
     body: dict[str, Any] = {"status": status, "message": first_message(error)}
     if error.errors:
         body["errors"] = [field_error.as_dict() for field_error in error.errors]
-    headers: dict[str, str] = {}
+    # A 429 also carries the bucket's x-ratelimit-limit / x-ratelimit-remaining,
+    # which every rate-limited answer gets (core.middleware).
+    headers = retry_after_headers(error)
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="attentive"'
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, round(error.retry_after_seconds)))
     return JsonResponse(body, status_code=status, headers=headers)
 
 
+# Native subscription paths, and pydantic's, as Attentive names them: `subscriptions[0]`.
+_SUBSCRIPTION = r"^subscriptions\.(\d+)"
+ATTENTIVE_FIELDS = [
+    (
+        re.compile(_SUBSCRIPTION + r"\.signup_source_id(?=\.|$)"),
+        r"subscriptions[\1].signUpSourceId",
+    ),
+    (re.compile(_SUBSCRIPTION + r"\.single_opt_in(?=\.|$)"), r"subscriptions[\1].singleOptIn"),
+    (re.compile(_SUBSCRIPTION + r"(?=\.|$)"), r"subscriptions[\1]"),
+    (
+        re.compile(r"^(identifiers|user\.externalIdentifiers)\.customIdentifiers\.(\d+)(?=\.|$)"),
+        r"\1.customIdentifiers[\2]",
+    ),
+]
+
 router = APIRouter(
-    prefix="/compat/attentive", tags=["dialect: attentive"], route_class=dialect_route(render_error)
+    prefix="/compat/attentive",
+    tags=["dialect: attentive"],
+    route_class=dialect_route(render_error, ATTENTIVE_FIELDS),
 )
-AttributesWriter = Annotated[Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE))]
+AttributesWriter = Annotated[
+    Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE, Limit.ATTENTIVE))
+]
 
 
 # Routes

@@ -8,7 +8,10 @@ problem+json.
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Coroutine
+import copy
+import dataclasses
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -22,8 +25,12 @@ from attrium.core.deps import DatabaseDep
 from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
 from attrium.core.problems import request_validation_error
+from attrium.core.ratelimit import Limit
 
 ErrorRenderer = Callable[[AttriumError], Response]
+# How a dialect names the fields of native errors: (native path pattern, vendor path
+# template) pairs for `re.sub`; the first pattern that matches a path rewrites it.
+FieldPaths = Sequence[tuple[re.Pattern[str], str]]
 
 
 # Documented on every dialect route so that OpenAPI (and schemathesis) know them;
@@ -34,8 +41,9 @@ VENDOR_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
-    """A route class whose errors `render` turns into the vendor's response."""
+def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRoute]:
+    """A route class whose errors `render` turns into the vendor's response, their
+    field paths named as the vendor names them (`fields`)."""
 
     class DialectRoute(JsonRoute):
         def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
@@ -49,13 +57,38 @@ def dialect_route(render: ErrorRenderer) -> type[APIRoute]:
                 try:
                     return await handler(request)
                 except AttriumError as error:
-                    return render(error)
+                    return render(vendor_fields(error, fields))
                 except RequestValidationError as error:
-                    return render(request_validation_error(error))
+                    return render(vendor_fields(request_validation_error(error), fields))
 
             return handle_in_vendor_shape
 
     return DialectRoute
+
+
+def vendor_fields(error: AttriumError, fields: FieldPaths) -> AttriumError:
+    """`error` with its field paths as the vendor names them.
+
+    The services name native fields (`subscriptions.0.signup_source_id`, `topics.topic_1`);
+    the rules map each path onto where the vendor's request held it. A one-field detail
+    of the form `<field>: <message>` follows its field.
+    """
+    if not error.errors or not fields:
+        return error
+    renamed = copy.copy(error)
+    renamed.errors = tuple(
+        dataclasses.replace(item, field=vendor_path(item.field, fields)) for item in error.errors
+    )
+    if len(error.errors) == 1 and error.detail.startswith(f"{error.errors[0].field}: "):
+        renamed.detail = renamed.errors[0].field + error.detail[len(error.errors[0].field) :]
+    return renamed
+
+
+def vendor_path(field: str, fields: FieldPaths) -> str:
+    for pattern, template in fields:
+        if pattern.match(field):
+            return pattern.sub(template, field, count=1)
+    return field
 
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -72,9 +105,12 @@ def answer_unknown_routes(router: APIRouter) -> None:
         raise NotFound(f"no route {path!r} here")
 
 
-def bearer_actor(source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
-    """A dependency: the bearer key's actor, holding `scope`, acting as `source`."""
-    authenticated = requires(scope)
+def bearer_actor(
+    source: str, scope: Scope, limit: Limit = Limit.NATIVE
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the bearer key's actor, holding `scope`, acting as `source`,
+    charged to `limit`."""
+    authenticated = requires(scope, limit)
 
     async def dialect_actor(actor: Annotated[Actor, Depends(authenticated)]) -> Actor:
         return actor.with_source(source)
@@ -109,14 +145,17 @@ def first_message(error: AttriumError) -> str:
     return error.detail
 
 
-def header_key_actor(header: str, source: str, scope: Scope) -> Callable[..., Awaitable[Actor]]:
-    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`)."""
+def header_key_actor(
+    header: str, source: str, scope: Scope, limit: Limit = Limit.NATIVE
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency: the actor of a key sent in a header of its own (`X-API-KEY`),
+    charged to `limit`."""
 
     async def dialect_actor(request: Request, db: DatabaseDep) -> Actor:
         token = request.headers.get(header, "").strip()
         if not token:
             raise Unauthenticated(f"send an API key in the {header} header")
-        actor = (await authenticate_request(request, db, token)).with_source(source)
+        actor = (await authenticate_request(request, db, token, limit)).with_source(source)
         actor.require(scope)
         return actor
 

@@ -26,6 +26,7 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.problems import retry_after_headers
 from attrium.core.settings import Settings
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, custom_ref, normalise
@@ -54,7 +55,9 @@ def ic_error(error: AttriumError) -> Response:
     body: dict[str, Any] = {"code": status, "message": message}
     if status == 409 and error.extra.get("profile_id"):
         body["gid"] = error.extra["profile_id"]
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers = retry_after_headers(error)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JsonResponse(body, status_code=status, headers=headers)
 
 

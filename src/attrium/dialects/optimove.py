@@ -36,6 +36,8 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.problems import retry_after_headers
+from attrium.core.ratelimit import Limit
 from attrium.core.settings import Settings
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
@@ -59,12 +61,16 @@ CHANGERS_WINDOW = timedelta(days=1)  # "from the previous day to the current day
 def optimove_error(error: AttriumError) -> Response:
     status = 400 if isinstance(error, MalformedRequest | ValidationFailed) else error.status
     body = {"status": status, "error": HTTPStatus(status).phrase, "message": error.detail}
-    return JsonResponse(body, status_code=status)
+    return JsonResponse(body, status_code=status, headers=retry_after_headers(error))
 
 
-Reader = Annotated[Actor, Depends(header_key_actor(API_KEY_HEADER, SOURCE, Scope.ATTRIBUTES_READ))]
-Writer = Annotated[Actor, Depends(header_key_actor(API_KEY_HEADER, SOURCE, Scope.ATTRIBUTES_WRITE))]
-ApiAdmin = Annotated[Actor, Depends(header_key_actor(API_KEY_HEADER, SOURCE, Scope.CATALOG_ADMIN))]
+def optimove_key(scope: Scope) -> Any:
+    return Depends(header_key_actor(API_KEY_HEADER, SOURCE, scope, Limit.OPTIMOVE))
+
+
+Reader = Annotated[Actor, optimove_key(Scope.ATTRIBUTES_READ)]
+Writer = Annotated[Actor, optimove_key(Scope.ATTRIBUTES_WRITE)]
+ApiAdmin = Annotated[Actor, optimove_key(Scope.CATALOG_ADMIN)]
 
 router = APIRouter(
     prefix="/compat/optimove", tags=["optimove"], route_class=dialect_route(optimove_error)

@@ -241,7 +241,7 @@ async def _resolved_source(
 ) -> SignupSource:
     if locale is None:
         message = (
-            "an opt-in needs signup_source_id, or a locale that with the channel and type "
+            "an opt-in needs a sign-up source id, or a locale that with the channel and type "
             "matches exactly one API sign-up source"
         )
         error = FieldError(f"{field}.signup_source_id", "signup_source.required", message)
@@ -254,7 +254,7 @@ async def _resolved_source(
     matches[field] = len(found)
     message = (
         f"{len(found)} API sign-up sources match channel {request.channel}, type "
-        f"{request.type} and locale {locale}; exactly one must, or give signup_source_id"
+        f"{request.type} and locale {locale}; exactly one must, or give a sign-up source id"
     )
     raise ValidationFailed(
         message, [FieldError(f"{field}.locale", "signup_source.resolution", message)]

@@ -28,6 +28,7 @@ from attrium.ui.web import UI_PREFIX, redirect, render
 
 router = APIRouter(prefix=UI_PREFIX, route_class=UiRoute, include_in_schema=False)
 HOME = f"{UI_PREFIX}/catalog"
+SESSION_ENDED = "Your session has ended (it expired, or its key was revoked); sign in again."
 
 
 def safe_next(target: str | None) -> str:
@@ -45,9 +46,14 @@ async def home(request: Request, session: SessionDep) -> Response:
 @router.get("/sign-in")
 async def sign_in_page(request: Request, db: DatabaseDep, next: str | None = None) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
-    if secret and await service.resume(db, secret):
+    if not secret:
+        return _sign_in_form(request, safe_next(next))
+    if await service.resume(db, secret):
         return redirect(request, safe_next(next))
-    return _sign_in_form(request, safe_next(next))
+    # The cookie outlived its session: expired, or its key was revoked.
+    response = _sign_in_form(request, safe_next(next), message=SESSION_ENDED)
+    clear_session_cookie(request, response)
+    return response
 
 
 def _sign_in_form(

@@ -99,7 +99,8 @@ class SegmentForm:
 
     def new_row(self, definitions: Mapping[str, Definition]) -> None:
         if len(self.rows) < MAX_ROWS:
-            self.rows.append(ConditionRow(self.subjects(definitions)[0][0], ""))
+            # "exists" needs no value, so a new row counts at once instead of erring.
+            self.rows.append(ConditionRow(self.subjects(definitions)[0][0], Op.EXISTS.value))
             self.fit(definitions)
 
 

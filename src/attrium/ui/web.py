@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from attrium import __version__
-from attrium.attributes.service import FRESHNESS_MEANINGS
+from attrium.attributes.service import FRESHNESS_MEANINGS, NO_FRESHNESS_MEANING
 from attrium.ui.service import UiSession
 
 UI_PREFIX = "/ui"
@@ -52,6 +52,7 @@ def _environment() -> Environment:
     environment.filters["json"] = as_json
     environment.globals["version"] = __version__
     environment.globals["freshness_meanings"] = FRESHNESS_MEANINGS
+    environment.globals["no_freshness_meaning"] = NO_FRESHNESS_MEANING
     return environment
 
 

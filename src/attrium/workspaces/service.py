@@ -22,6 +22,7 @@ ADJUSTABLE_SETTINGS = {
     "max_string_bytes": "max_string_bytes",
     "max_attributes_per_request": "max_attributes_per_request",
     "optimove_max_attributes": "optimove_max_attributes",
+    "customerio_allow_email_updates_by_id": "customerio_allow_email_updates_by_id",
 }
 
 
@@ -88,7 +89,7 @@ async def count(db: Database) -> int:
 
 
 async def update_settings(
-    db: Database, actor: "Actor", changes: dict[str, int | None]
+    db: Database, actor: "Actor", changes: dict[str, int | bool | None]
 ) -> Workspace:
     """Set (or, with None, reset to the server default) per-workspace settings."""
     unknown = sorted(set(changes) - set(ADJUSTABLE_SETTINGS))

@@ -14,8 +14,8 @@ def get_workspace() -> Request[Workspace]:
 
 
 @endpoint("PATCH", "/v1/workspace/settings")
-def update_workspace_settings(**settings: int | None) -> Request[Workspace]:
-    """Set per-workspace limits (`max_attributes=`, …); None resets one to the server's."""
+def update_workspace_settings(**settings: int | bool | None) -> Request[Workspace]:
+    """Set per-workspace settings (`max_attributes=`, …); None resets one to the server's."""
     return Request(model(Workspace), json=settings)
 
 

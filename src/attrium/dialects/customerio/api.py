@@ -6,6 +6,7 @@ every success answered 200 with `{}`. Errors are `{"meta": {"error": "..."}}`.
 """
 
 import contextlib
+import re
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -29,9 +30,10 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.problems import retry_after_headers
 from attrium.core.settings import Settings
 from attrium.customers import service
-from attrium.customers.identity import IdentifierKind
+from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.dialects.common import (
     answer_unknown_routes,
     basic_credentials,
@@ -53,8 +55,10 @@ MAX_ATTRIBUTES_PER_PERSON = 300
 MAX_NAME_BYTES = 150
 MAX_VALUE_BYTES = 1000
 UNLIMITED = 2**62
-# Once set, a person's id and email change only when addressed by cio_id (seed 004).
+# Once set, a person's id and email change only when addressed by cio_id (seed 004)...
 LOCKED_IDENTIFIERS = frozenset({IdentifierKind.ID, IdentifierKind.EMAIL})
+# ... unless the workspace has "Allow updates to email using ID" on.
+EMAIL_UPDATES_BY_ID = "customerio_allow_email_updates_by_id"
 
 
 # Error mapping
@@ -77,11 +81,9 @@ def _status_of(error: AttriumError) -> int:
 
 def render_error(error: AttriumError) -> Response:
     status = _status_of(error)
-    headers: dict[str, str] = {}
+    headers = retry_after_headers(error)
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="customerio"'
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(max(1, round(error.retry_after_seconds)))
     return JsonResponse(
         {"meta": {"error": first_message(error)}}, status_code=status, headers=headers
     )
@@ -104,10 +106,24 @@ async def track_actor(request: Request, db: DatabaseDep) -> Actor:
 
 
 TrackActor = Annotated[Actor, Depends(track_actor)]
+# Native paths as the identify body holds them: topics under the preferences,
+# relationships under `cio_relationships`, attributes at the top level.
+_RELATIONSHIP = r"cio_relationships.relationships.\1"
+CUSTOMERIO_FIELDS = [
+    (re.compile(r"^topics\."), "cio_subscription_preferences.topics."),
+    (
+        re.compile(r"^(?:add|delete)\.(\d+)\.(object_type_id|object_id)$"),
+        _RELATIONSHIP + r".identifiers.\2",
+    ),
+    (re.compile(r"^add\.(\d+)\.attributes(?=\.|$)"), _RELATIONSHIP + ".relationship_attributes"),
+    (re.compile(r"^relationships$"), "cio_relationships.relationships"),
+    (re.compile(r"^attributes\."), ""),
+]
+
 router = APIRouter(
     prefix="/compat/customerio/api/v1",
     tags=["dialect: customer.io"],
-    route_class=dialect_route(render_error),
+    route_class=dialect_route(render_error, CUSTOMERIO_FIELDS),
 )
 OK: dict[str, Any] = {}
 
@@ -128,7 +144,7 @@ async def identify(
     options = service.WriteOptions(
         limits=_limits(actor, settings),
         max_identifier_bytes=MAX_IDENTIFIER_BYTES,
-        locked_kinds=LOCKED_IDENTIFIERS,
+        locked_kinds=_locked_identifiers(actor, settings, person.ref),
     )
     # `_update` for nobody, an unknown cio_id, or a suppressed person: Customer.io
     # drops the request and logs it; the service has recorded it in the activity log.
@@ -177,6 +193,16 @@ async def unsuppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Res
     with contextlib.suppress(NotFound):
         await identity.unsuppress(db, actor, person_ref(identifier, "identifier"))
     return JsonResponse(OK)
+
+
+def _locked_identifiers(
+    actor: Actor, settings: Settings, ref: CustomerRef
+) -> frozenset[IdentifierKind]:
+    """The identifiers the native reassignment rule keeps fixed for this request: with
+    "Allow updates to email using ID", a person addressed by id may change email."""
+    if ref.kind is IdentifierKind.ID and actor.workspace.setting(EMAIL_UPDATES_BY_ID, settings):
+        return LOCKED_IDENTIFIERS - {IdentifierKind.EMAIL}
+    return LOCKED_IDENTIFIERS
 
 
 def _limits(actor: Actor, settings: Settings) -> AttributeLimits:

@@ -10,6 +10,7 @@ from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import FieldError, NotFound, ValidationFailed
+from attrium.core.numbered import parse_number
 from attrium.subscriptions import store
 from attrium.subscriptions.models import (
     TOPIC_PREFIX,
@@ -21,7 +22,6 @@ from attrium.subscriptions.models import (
 from attrium.workspaces import store as workspace_store
 
 _LOCALE = re.compile(r"([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))*")
-_NUMBER = re.compile(r"[1-9][0-9]{0,9}")
 MAX_NAME_CHARS = 200
 UI_SOURCE = "ui"
 
@@ -42,15 +42,6 @@ def _check_name(name: str) -> str:
         message = f"a name is 1 to {MAX_NAME_CHARS} characters"
         raise ValidationFailed(message, [FieldError("name", "name.length", message)])
     return name
-
-
-def parse_number(text: str, field: str, what: str, prefix: str = "") -> int:
-    """The number in a string-formatted id (`"3"`, or `topic_3` with its prefix)."""
-    candidate = text[len(prefix) :] if text.startswith(prefix) else ""
-    if not _NUMBER.fullmatch(candidate):
-        message = f"{what} ids are {prefix}<n> with n a positive integer"
-        raise ValidationFailed(message, [FieldError(field, "id.format", message)])
-    return int(candidate)
 
 
 async def _audit(

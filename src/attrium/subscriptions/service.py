@@ -20,6 +20,7 @@ from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, FieldError, NotFound, ValidationFailed
+from attrium.core.numbered import parse_number
 from attrium.customers import service as customers
 from attrium.customers import store as customer_store
 from attrium.customers.identity import CustomerRef
@@ -216,7 +217,7 @@ def _check_identifier(customer: Customer, channel: Channel, field: str) -> None:
 async def _named_source(
     connection: AsyncConnection, actor: Actor, request: SubscriptionRequest, field: str
 ) -> SignupSource:
-    number = configuration.parse_number(request.signup_source_id or "", field, "sign-up source")
+    number = parse_number(request.signup_source_id or "", field, "sign-up source")
     source = await configuration.find_signup_source(connection, actor, number)
     if source is None:
         message = f"no sign-up source {request.signup_source_id}"

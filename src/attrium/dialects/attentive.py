@@ -44,6 +44,7 @@ from attrium.dialects.common import (
     dialect_route,
     first_message,
     vendor_setting,
+    vendor_status,
 )
 from attrium.subscriptions import service as subscriptions
 from attrium.subscriptions.models import (
@@ -123,25 +124,20 @@ class UserPropertiesIn(VendorModel):
 
 
 # Error mapping (seed: 400, 401, 403, 404, 429, 500)
-
-
-def _status_of(error: AttriumError) -> int:
-    statuses: list[tuple[type[AttriumError], int]] = [
-        (Unauthenticated, 401),
-        (Forbidden, 403),
-        (NotFound, 404),
-        (RateLimited, 429),
-        (PayloadTooLarge, 413),
-        (UnsupportedMediaType, 415),
-        (MalformedRequest, 400),
-        (ValidationFailed, 400),
-    ]
-    fallback = 400 if error.status < 500 else 500  # no bad input is ever a 500
-    return next((status for kind, status in statuses if isinstance(error, kind)), fallback)
+_STATUSES: list[tuple[type[AttriumError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (RateLimited, 429),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (MalformedRequest, 400),
+    (ValidationFailed, 400),
+]
 
 
 def render_error(error: AttriumError) -> Response:
-    status = _status_of(error)
+    status = vendor_status(error, _STATUSES)
     body: dict[str, Any] = {"status": status, "message": first_message(error)}
     if error.errors:
         body["errors"] = [field_error.as_dict() for field_error in error.errors]

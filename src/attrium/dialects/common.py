@@ -160,3 +160,9 @@ def header_key_actor(
         return actor
 
     return dialect_actor
+
+
+def vendor_status(error: AttriumError, statuses: Sequence[tuple[type[AttriumError], int]]) -> int:
+    """The status a vendor documents for `error`: the first matching kind in `statuses`."""
+    fallback = 400 if error.status < 500 else 500  # no bad input is ever a 500
+    return next((status for kind, status in statuses if isinstance(error, kind)), fallback)

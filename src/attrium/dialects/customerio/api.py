@@ -40,6 +40,7 @@ from attrium.dialects.common import (
     dialect_route,
     first_message,
     vendor_setting,
+    vendor_status,
 )
 from attrium.dialects.customerio.people import (
     MAX_IDENTIFIER_BYTES,
@@ -62,25 +63,20 @@ EMAIL_UPDATES_BY_ID = "customerio_allow_email_updates_by_id"
 
 
 # Error mapping
-
-
-def _status_of(error: AttriumError) -> int:
-    statuses: list[tuple[type[AttriumError], int]] = [
-        (Unauthenticated, 401),
-        (Forbidden, 401),
-        (NotFound, 404),
-        (RateLimited, 429),
-        (PayloadTooLarge, 413),
-        (UnsupportedMediaType, 400),
-        (MalformedRequest, 400),
-        (ValidationFailed, 400),
-    ]
-    fallback = 400 if error.status < 500 else 500  # no bad input is ever a 500
-    return next((status for kind, status in statuses if isinstance(error, kind)), fallback)
+_STATUSES: list[tuple[type[AttriumError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 401),
+    (NotFound, 404),
+    (RateLimited, 429),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 400),
+    (MalformedRequest, 400),
+    (ValidationFailed, 400),
+]
 
 
 def render_error(error: AttriumError) -> Response:
-    status = _status_of(error)
+    status = vendor_status(error, _STATUSES)
     headers = retry_after_headers(error)
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="customerio"'

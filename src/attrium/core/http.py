@@ -2,19 +2,41 @@
 
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import Request, Response
 from fastapi.params import Form
 from fastapi.routing import APIRoute
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attrium.core.errors import PayloadTooLarge, UnsupportedMediaType
 from attrium.core.jsonio import dump, parse_json
 from attrium.core.problems import problem_body
 
+# Stands for an encoded slash while routing; refused in identifiers and names anyway.
+_SLASH = "\x00"
+
 
 class JsonRoute(APIRoute):
-    """Parses JSON bodies with orjson and the server's depth limit before FastAPI sees them."""
+    """Parses JSON bodies with orjson and the server's depth limit before FastAPI sees them.
+
+    A path parameter may hold `/` sent as `%2F` (`/v1/customers/a%2Fb` is customer
+    `a/b`): the server decodes the path before routing, so routes match against the
+    raw path's segments and the slashes come back in the parameters.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        route_path = _segmented_path(scope)
+        if route_path is None:
+            return super().matches(scope)
+        match, child_scope = super().matches({**scope, "path": route_path})
+        if "path_params" in child_scope:
+            child_scope["path_params"] = {
+                name: value.replace(_SLASH, "/") if isinstance(value, str) else value
+                for name, value in child_scope["path_params"].items()
+            }
+        return match, child_scope
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -34,6 +56,19 @@ class JsonRoute(APIRoute):
             return await handler(request)
 
         return parse_then_handle
+
+
+def _segmented_path(scope: Scope) -> str | None:
+    """The decoded path with its encoded slashes kept apart, if it has any."""
+    raw: bytes | None = scope.get("raw_path")
+    if scope["type"] != "http" or not raw or b"%2" not in raw or scope.get("root_path"):
+        return None
+    segments = [unquote(segment) for segment in raw.decode("latin-1").split("/")]
+    if not any("/" in segment for segment in segments) or any(_SLASH in s for s in segments):
+        return None
+    path = "/".join(segment.replace("/", _SLASH) for segment in segments)
+    # Only when this is the very path the server decoded (never a rewritten one).
+    return path if path.replace(_SLASH, "/") == scope["path"] else None
 
 
 def _takes_form(route: APIRoute) -> bool:

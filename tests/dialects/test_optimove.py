@@ -14,6 +14,7 @@ from attrium.attributes import store as catalog_store
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, DefinitionInput
 from attrium.attributes.values import AttributeType
 from attrium.core.clock import utcnow
+from attrium.dialects import optimove as optimove_dialect
 from tests.support.workspaces import TestWorkspace
 
 PREFIX = "/compat/optimove"
@@ -462,3 +463,65 @@ def test_changers_name_one_known_attribute(optimove: httpx.Client) -> None:
     assert_optimove_error(changers(optimove, ChangedCustomerAttribute="Brand;Country"), 400)
     assert_optimove_error(changers(optimove, ChangedCustomerAttribute="Nope"), 404)
     assert_optimove_error(changers(optimove), 400)
+
+
+def _six_changers_and_one_back(workspace: TestWorkspace, optimove: httpx.Client) -> list[str]:
+    """Customers c1…c7 (in creation order), all but c3 with a changed Brand."""
+    add_attribute(optimove, "Brand", "NVARCHAR(30)")
+    ids = [f"c{number}" for number in range(1, 8)]
+    for customer_id in ids:
+        upsert(optimove, customer_id, {"Brand": "Old"})
+    age_activity(workspace, days=2)
+    update(optimove, *[(customer_id, {"Brand": f"New {customer_id}"}) for customer_id in ids])
+    update(optimove, ("c3", {"Brand": "Old"}))
+    return [customer_id for customer_id in ids if customer_id != "c3"]
+
+
+def test_changers_page_with_top_and_skip(workspace: TestWorkspace, optimove: httpx.Client) -> None:
+    changed = _six_changers_and_one_back(workspace, optimove)
+    pages = []
+    for skip in range(0, 8, 2):
+        response = changers(
+            optimove, ChangedCustomerAttribute="Brand", **{"$top": "2", "$skip": str(skip)}
+        )
+        assert response.status_code == 200, response.text
+        pages.append([changer["CustomerID"] for changer in response.json()])
+    assert pages == [changed[0:2], changed[2:4], changed[4:6], []]
+    everything = changers(optimove, ChangedCustomerAttribute="Brand").json()
+    assert [changer["CustomerID"] for changer in everything] == changed
+    assert everything[0]["FinalCustomerAttribute"] == "New c1"
+
+
+def test_changers_paging_parameters_are_bounded(optimove: httpx.Client) -> None:
+    add_attribute(optimove, "Brand", "NVARCHAR(30)")
+    for bad in ({"$top": "0"}, {"$top": "10001"}, {"$skip": "-1"}, {"$top": "many"}):
+        body = assert_optimove_error(
+            changers(optimove, ChangedCustomerAttribute="Brand", **bad), 400
+        )
+        assert next(iter(bad)) in body["message"]
+
+
+def test_changers_read_their_customers_together(
+    workspace: TestWorkspace, optimove: httpx.Client
+) -> None:
+    """The statements run do not grow with the number of changers listed."""
+    _six_changers_and_one_back(workspace, optimove)
+    db, actor = workspace.backend.db, workspace.actor
+    statements: list[str] = []
+
+    def count(*arguments: Any) -> None:
+        statements.append(arguments[2])
+
+    sqlalchemy.event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for top in (1, 6):
+            statements.clear()
+            found = workspace.backend.run(
+                optimove_dialect.attribute_changers(db, actor, "Brand", ["Brand"], 0, top)
+            )
+            assert len(found) == top
+            counts.append(len(statements))
+    finally:
+        sqlalchemy.event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert counts[0] == counts[1], statements

@@ -179,20 +179,29 @@ def _page(rows: list[dict[str, Any]], limit: int) -> Page[dict[str, Any]]:
 
 
 async def attribute_changes(
-    db: Database, actor: "Actor", attribute: str, since: datetime, until: datetime
+    db: Database,
+    actor: "Actor",
+    attribute: str,
+    since: datetime,
+    until: datetime,
+    limit: int | None = None,
 ) -> list["AttributeChange"]:
-    """Every customer whose `attribute` changed in [since, until), unpaged.
+    """The customers whose `attribute` changed in [since, until), the first `limit` of
+    them (every one without), in the order of their profile ids.
 
     The rule lives in `activity.queries`, which builds on this module (hence the
-    import here); this gathers its pages.
+    import here); this gathers its pages, and stops once it has `limit`.
     """
     from attrium.activity import queries
 
     found: list[AttributeChange] = []
     cursor = None
-    while True:
-        page = await queries.attribute_changes(db, actor, attribute, since, until, cursor, 1000)
+    while limit is None or len(found) < limit:
+        # A page may list fewer than it reads (changed and changed back): read ahead.
+        size = 1000 if limit is None else min(1000, max(100, limit - len(found)))
+        page = await queries.attribute_changes(db, actor, attribute, since, until, cursor, size)
         found.extend(page.items)
         if page.next_cursor is None:
-            return found
+            break
         cursor = page.next_cursor
+    return found[:limit]

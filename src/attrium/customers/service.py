@@ -563,6 +563,15 @@ async def find(db: Database, actor: Actor, ref: CustomerRef) -> Customer | None:
         return None
 
 
+async def read_many(db: Database, actor: Actor, profile_ids: list[str]) -> dict[str, Customer]:
+    """The customers of these profile ids that exist, by profile id, read together."""
+    async with db.reader() as connection:
+        rows = await store.read_many(connection, actor.workspace_id, profile_ids)
+        custom = await store.custom_identifiers_of(connection, actor.workspace_id, list(rows))
+        defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+    return {key: Customer.from_row(row, custom[key], defaults) for key, row in rows.items()}
+
+
 async def list_customers(
     db: Database, actor: Actor, cursor: str | None, limit: int
 ) -> Page[Customer]:

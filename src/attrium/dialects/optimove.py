@@ -56,6 +56,8 @@ from attrium.dialects.optimove_schemas import (
 SOURCE = "optimove"
 API_KEY_HEADER = "X-API-KEY"
 CHANGERS_WINDOW = timedelta(days=1)  # "from the previous day to the current day"
+CHANGERS_DEFAULT_TOP = 1000
+CHANGERS_MAX_TOP = 10_000
 
 
 def optimove_error(error: AttriumError) -> Response:
@@ -239,31 +241,41 @@ async def get_customer_attribute_changers(
     wanted: Annotated[
         str | None, Query(alias="CustomerAttributes", description="names separated by ';'")
     ] = None,
+    top: Annotated[
+        int, Query(alias="$top", ge=1, le=CHANGERS_MAX_TOP, description="changers per call")
+    ] = CHANGERS_DEFAULT_TOP,
+    skip: Annotated[int, Query(alias="$skip", ge=0, description="changers passed over")] = 0,
 ) -> Response:
-    """Customers whose attribute changed over the last day: its value before and after."""
+    """Customers whose attribute changed over the last day: its value before and after,
+    `$top` of them (1,000 by default) after the first `$skip`, in a stable order."""
     if ";" in changed:
         message = "ChangedCustomerAttribute names a single attribute per call"
         raise ValidationFailed(message, [FieldError("ChangedCustomerAttribute", "single", message)])
     if changed not in await catalog.definitions_by_name(db, actor):
         raise NotFound(f"no customer attribute {changed!r}")
-    until = utcnow()
-    changes = await activity.attribute_changes(db, actor, changed, until - CHANGERS_WINDOW, until)
     names = _names(wanted or "")
-    changers = []
-    for change in changes:
-        customer = await customers.find(
-            db, actor, CustomerRef(IdentifierKind.PROFILE, change.profile_id)
-        )
-        if customer is not None:  # else erased since its change
-            changers.append(
-                {
-                    "CustomerID": customer.id or customer.profile_id,
-                    "InitialCustomerAttribute": change.before,
-                    "FinalCustomerAttribute": change.after,
-                    "CustomerAttributes": [customer.attributes.get(name) for name in names],
-                }
-            )
-    return JsonResponse(changers)
+    return JsonResponse(await attribute_changers(db, actor, changed, names, skip, top))
+
+
+async def attribute_changers(
+    db: Database, actor: Actor, changed: str, names: list[str], skip: int, top: int
+) -> list[dict[str, Any]]:
+    """The changers of one page, their customers read together (not one by one)."""
+    until = utcnow()
+    since = until - CHANGERS_WINDOW
+    changes = await activity.attribute_changes(db, actor, changed, since, until, skip + top)
+    changes = changes[skip:]
+    found = await customers.read_many(db, actor, [change.profile_id for change in changes])
+    return [
+        {
+            "CustomerID": customer.id or customer.profile_id,
+            "InitialCustomerAttribute": change.before,
+            "FinalCustomerAttribute": change.after,
+            "CustomerAttributes": [customer.attributes.get(name) for name in names],
+        }
+        for change in changes
+        if (customer := found.get(change.profile_id)) is not None  # else erased since
+    ]
 
 
 def _names(semicolon_separated: str) -> list[str]:

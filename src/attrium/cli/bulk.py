@@ -162,7 +162,10 @@ def import_file(
         with target.open("wb") as sink:
             for row in rejected:
                 sink.write(orjson.dumps(row.model_dump(mode="json")) + b"\n")
-        people.print(f"{job.rejected} rows rejected; see {target}")
+        people.print(
+            f"{job.rejected} rows rejected, {job.conflicts} applied with an identifier"
+            f" conflict; see {target}"
+        )
     if job.state == "failed":
         people.print(f"[red]import failed:[/red] {job.error}")
         raise typer.Exit(1)

@@ -8,12 +8,12 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     exists,
     func,
     literal,
-    any_,
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite

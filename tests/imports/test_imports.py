@@ -105,6 +105,26 @@ def test_suppressed_identifiers_are_refused_without_echoing_them(api: httpx.Clie
     assert_problem(api.get("/v1/customers/c9"), 404)
 
 
+def test_a_second_import_finds_customers_by_every_kind_of_identifier(api: httpx.Client) -> None:
+    count = 1200  # more than one batch's lookups of each kind
+    first = [
+        {"id": f"c{n}", "email": f"u{n}@example.com", "custom_identifiers": {"crm": f"k{n}"}}
+        for n in range(count)
+    ]
+    assert import_rows(api, ndjson(first))["applied"] == count
+    again = [
+        {"email": f"u{n}@example.com", "attributes": {"n": n}}
+        if n % 2
+        else {"id": f"c{n}", "custom_identifiers": {"crm": f"k{n}"}, "attributes": {"n": n}}
+        for n in range(count)
+    ]
+    job = import_rows(api, ndjson(again))
+    assert (job["applied"], job["rejected"], job["conflicts"]) == (count, 0, 0), job
+    for n in (0, 1, count - 1):
+        assert api.get(f"/v1/customers/c{n}").json()["attributes"] == {"n": n}
+    assert api.get("/v1/customers/c0").json()["custom_identifiers"] == {"crm": "k0"}
+
+
 def test_a_row_that_is_not_a_valid_body_names_its_customer(api: httpx.Client) -> None:
     rows = [
         {"id": "c1", "email": 5},

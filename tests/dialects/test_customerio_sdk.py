@@ -100,3 +100,10 @@ def test_merge_customers(cio: CustomerIO, api: httpx.Client) -> None:
     )
     assert api.get("/v1/customers/5").json()["attributes"] == {"plan": "gold", "age": 40}
     assert api.get("/v1/customers/6").status_code == 404
+
+
+def test_an_id_with_a_slash_reaches_its_customer(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="shop/42", plan="gold")  # the client sends it as shop%2F42
+    assert api.get("/v1/customers/shop%2F42").json()["attributes"] == {"plan": "gold"}
+    cio.delete(customer_id="shop/42")
+    assert api.get("/v1/customers/shop%2F42").status_code == 404

@@ -61,10 +61,10 @@ class JsonRoute(APIRoute):
 def _segmented_path(scope: Scope) -> str | None:
     """The decoded path with its encoded slashes kept apart, if it has any."""
     raw: bytes | None = scope.get("raw_path")
-    if scope["type"] != "http" or not raw or b"%2" not in raw or scope.get("root_path"):
+    if not raw or (b"%2F" not in raw and b"%2f" not in raw) or scope.get("root_path"):
         return None
     segments = [unquote(segment) for segment in raw.decode("latin-1").split("/")]
-    if not any("/" in segment for segment in segments) or any(_SLASH in s for s in segments):
+    if any(_SLASH in segment for segment in segments):
         return None
     path = "/".join(segment.replace("/", _SLASH) for segment in segments)
     # Only when this is the very path the server decoded (never a rewritten one).

@@ -96,3 +96,16 @@ def test_export_of_a_segment(api: httpx.Client) -> None:
     assert ids == ["c7", "c8", "c9"]
     assert_problem(api.get("/v1/customers/export", params={"segment": "seg_nope"}), 404)
     assert_problem(api.get("/v1/customers/export", params={"format": "xml"}), 422, "format")
+
+
+def test_a_row_rejected_for_its_cell_type_names_its_customer(api: httpx.Client) -> None:
+    content = "id,email,age:number\r\nc1,,old\r\n,ada@example.com,young\r\n,,\r\nc4,,4\r\n"
+    job = import_rows(api, content.encode(), import_format="csv")
+    assert (job["applied"], job["rejected"]) == (1, 3), job
+    errors = rejected(api, job["id"])
+    assert [(e["line"], e["customer"]) for e in errors] == [
+        (2, "c1"),
+        (3, "email:ada@example.com"),
+        (4, None),
+    ]
+    assert errors[0]["errors"][0]["field"] == "attributes.age"

@@ -103,3 +103,52 @@ def test_suppressed_identifiers_are_refused_without_echoing_them(api: httpx.Clie
     assert [(e["line"], e["customer"]) for e in errors] == [(1, None), (2, None)]
     assert "ada@example.com" not in str(errors)
     assert_problem(api.get("/v1/customers/c9"), 404)
+
+
+def test_a_second_import_finds_customers_by_every_kind_of_identifier(api: httpx.Client) -> None:
+    count = 1200  # more than one batch's lookups of each kind
+    first = [
+        {"id": f"c{n}", "email": f"u{n}@example.com", "custom_identifiers": {"crm": f"k{n}"}}
+        for n in range(count)
+    ]
+    assert import_rows(api, ndjson(first))["applied"] == count
+    again = [
+        {"email": f"u{n}@example.com", "attributes": {"n": n}}
+        if n % 2
+        else {"id": f"c{n}", "custom_identifiers": {"crm": f"k{n}"}, "attributes": {"n": n}}
+        for n in range(count)
+    ]
+    job = import_rows(api, ndjson(again))
+    assert (job["applied"], job["rejected"], job["conflicts"]) == (count, 0, 0), job
+    for n in (0, 1, count - 1):
+        assert api.get(f"/v1/customers/c{n}").json()["attributes"] == {"n": n}
+    assert api.get("/v1/customers/c0").json()["custom_identifiers"] == {"crm": "k0"}
+
+
+def test_a_row_that_is_not_a_valid_body_names_its_customer(api: httpx.Client) -> None:
+    rows = [
+        {"id": "c1", "email": 5},
+        {"id": "c2", "attributes": "not an object"},
+        {"id": 7, "attributes": {}},
+        {"email": "ada@example.com", "phone": []},
+    ]
+    job = import_rows(api, ndjson(rows))
+    assert (job["applied"], job["rejected"]) == (0, 4), job
+    errors = rejected(api, job["id"])
+    assert [(e["line"], e["customer"]) for e in errors] == [
+        (1, "c1"),
+        (2, "c2"),
+        (3, None),
+        (4, "email:ada@example.com"),
+    ]
+
+
+def test_a_rejected_row_does_not_echo_a_suppressed_customer(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={"email": "ada@example.com"})
+    assert api.post("/v1/customers/c1/suppress").status_code == 200
+    rows = [{"id": "c1", "email": 5}, {"email": "ada@example.com", "attributes": 1}]
+    job = import_rows(api, ndjson(rows))
+    assert (job["applied"], job["rejected"]) == (0, 2), job
+    errors = rejected(api, job["id"])
+    assert [(e["line"], e["customer"]) for e in errors] == [(1, None), (2, None)]
+    assert "ada@example.com" not in str(errors)

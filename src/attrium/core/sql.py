@@ -8,6 +8,7 @@ from sqlalchemy import (
     ColumnElement,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     exists,
@@ -33,6 +34,20 @@ def insert(connection: AsyncConnection, table: Table) -> Any:
     if backend_of(connection) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def one_of(connection: AsyncConnection, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN values`, for lists of up to thousands of text values (a batch's lookups).
+
+    On PostgreSQL the values go as one array parameter: an IN list of one parameter per
+    value gets a cached plan that scans the whole table and compares each row with
+    every parameter, so a batch's lookup grew with the table; `= ANY(array)` keeps to
+    the index.
+    """
+    if backend_of(connection) == "postgresql":
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(Text))
+        return column == any_(array)  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def json_merge(

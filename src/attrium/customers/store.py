@@ -160,7 +160,7 @@ async def custom_identifiers_of(
         return found
     query = select(customer_identifiers).where(
         customer_identifiers.c.workspace_id == workspace_id,
-        customer_identifiers.c.profile_id.in_(profile_ids),
+        sql.one_of(connection, customer_identifiers.c.profile_id, profile_ids),
     )
     for row in await connection.execute(query):
         found[row.profile_id][row.name] = row.value
@@ -288,7 +288,7 @@ async def owners_by_column(
         return {}
     column = COLUMN_OF_KIND[kind]
     query = select(column, customers.c.profile_id).where(
-        customers.c.workspace_id == workspace_id, column.in_(values)
+        customers.c.workspace_id == workspace_id, sql.one_of(connection, column, values)
     )
     return {row[0]: row[1] for row in await connection.execute(query)}
 
@@ -302,7 +302,7 @@ async def owners_by_custom(
     query = select(customer_identifiers.c.value, customer_identifiers.c.profile_id).where(
         customer_identifiers.c.workspace_id == workspace_id,
         customer_identifiers.c.name == name,
-        customer_identifiers.c.value.in_(values),
+        sql.one_of(connection, customer_identifiers.c.value, values),
     )
     return {row.value: row.profile_id for row in await connection.execute(query)}
 
@@ -313,7 +313,8 @@ async def read_many(
     if not profile_ids:
         return {}
     query = select(customers).where(
-        customers.c.workspace_id == workspace_id, customers.c.profile_id.in_(profile_ids)
+        customers.c.workspace_id == workspace_id,
+        sql.one_of(connection, customers.c.profile_id, profile_ids),
     )
     if lock:
         query = query.order_by(customers.c.profile_id).with_for_update()

@@ -32,6 +32,14 @@ _ATTRIBUTE_PREFIX = "attributes."
 _EXPORT_ONLY_COLUMNS = {"profile_id", "created_at", "updated_at"}  # kept by the server
 
 
+class RowInvalid(ValidationFailed):
+    """A row refused before any write; `ref` is the customer it names, if it names one."""
+
+    def __init__(self, error: ValidationFailed, ref: CustomerRef | None) -> None:
+        super().__init__(error.detail, error.errors)
+        self.ref = ref
+
+
 class ImportFormat(StrEnum):
     NDJSON = "ndjson"
     CSV = "csv"
@@ -119,7 +127,8 @@ def _write_of(parsed: dict[str, Any], max_identifier_bytes: int) -> BatchWrite:
         body = CustomerIn.model_validate(parsed)
     except ValidationError as error:
         errors = field_errors(error.errors())
-        raise ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors) from None
+        failed = ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors)
+        raise RowInvalid(failed, _named_ref(parsed, max_identifier_bytes)) from None
     write = body.to_write()
     return BatchWrite(_ref_of(write.identifiers, max_identifier_bytes), write)
 
@@ -131,6 +140,17 @@ def _ref_of(identifiers: dict[IdentifierKind, str | None], max_bytes: int) -> Cu
         if value is not None:
             return CustomerRef(kind, normalise(kind, value, kind.value, max_bytes))
     raise _row_error("id", "required", "each row needs an id (or an email, phone or anonymous_id)")
+
+
+def _named_ref(parsed: dict[str, Any], max_bytes: int) -> CustomerRef | None:
+    """The customer a refused row names, when its identifiers are usable at all."""
+    identifiers: dict[IdentifierKind, str | None] = {
+        kind: value for kind in COLUMN_KINDS if isinstance(value := parsed.get(kind.value), str)
+    }
+    try:
+        return _ref_of(identifiers, max_bytes)
+    except ValidationFailed:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +222,8 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
             except InvalidValue as invalid:
                 errors.append(invalid.error)
     if errors:
-        raise ValidationFailed(errors[0].message, errors)
+        failed = ValidationFailed(errors[0].message, errors)
+        raise RowInvalid(failed, _named_ref(body, max_identifier_bytes))
     body["custom_identifiers"] = custom
     body["attributes"] = attributes
     return _write_of(body, max_identifier_bytes)

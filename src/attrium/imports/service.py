@@ -32,11 +32,13 @@ from attrium.core.pagination import Page, decode_cursor, encode_cursor
 from attrium.core.settings import Settings
 from attrium.customers import service as customers
 from attrium.customers.batch import BatchOutcome, BatchWrite, upsert_batch
+from attrium.identity.suppressions import suppression_errors
 from attrium.imports import store
 from attrium.imports.formats import (
     CsvColumn,
     ImportFormat,
     RecordSplitter,
+    RowInvalid,
     csv_header,
     csv_write,
     ndjson_write,
@@ -430,14 +432,14 @@ async def _apply_batch(
     try:
         async with db.transaction() as connection:
             outcomes = await upsert_batch(connection, actor, [w for _, w in writes], options)
-            await _record(connection, job, config, batch, writes, outcomes, progress, last)
+            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
         # A concurrent writer took an identifier: apply this batch one row at a time.
         async with db.transaction() as connection:
             outcomes = [await _one(connection, actor, write, options) for _, write in writes]
-            await _record(connection, job, config, batch, writes, outcomes, progress, last)
+            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
 
 
 async def _one(
@@ -454,6 +456,7 @@ async def _one(
 
 async def _record(
     connection: AsyncConnection,
+    actor: Actor,
     job: dict[str, Any],
     config: RunnerConfig,
     batch: list[ParsedRow],
@@ -464,6 +467,7 @@ async def _record(
 ) -> None:
     """Count the batch and store its rejected rows, if this runner still holds the job."""
     outcome_of = {line: outcome for (line, _), outcome in zip(writes, outcomes, strict=True)}
+    named = await _refused_customers(connection, actor, batch)
     error_rows = []
     for line, parsed in batch:
         outcome = outcome_of.get(line) or BatchOutcome(
@@ -474,8 +478,9 @@ async def _record(
             progress.rejected += 1
             # A suppressed identifier's value must not come back through the report.
             shown = None if isinstance(outcome.error, IdentifierSuppressed) else parsed
+            customer = str(shown.ref) if isinstance(shown, BatchWrite) else named.get(line)
             error_rows.append(
-                _error_row(job, line, shown, outcome.error.detail, outcome.error.errors, False)
+                _error_row(job, line, customer, outcome.error.detail, outcome.error.errors, False)
             )
             continue
         progress.applied += 1
@@ -486,7 +491,8 @@ async def _record(
                 {"field": c.field, "rule": "identifier.conflict", "message": c.reason}
                 for c in outcome.conflicts
             ]
-            error_rows.append(_error_row(job, line, parsed, reason, fields, True))
+            assert isinstance(parsed, BatchWrite)
+            error_rows.append(_error_row(job, line, str(parsed.ref), reason, fields, True))
     if batch:
         progress.next_record = batch[-1][0]
     await store.insert_errors(connection, error_rows)
@@ -508,10 +514,21 @@ async def _record(
         await store.delete_chunks(connection, job["workspace_id"], job["job_id"])
 
 
+async def _refused_customers(
+    connection: AsyncConnection, actor: Actor, batch: list[ParsedRow]
+) -> dict[int, str]:
+    """Rows refused while parsed, by line: the customer each names, unless it is suppressed."""
+    named = [(n, p.ref) for n, p in batch if isinstance(p, RowInvalid) and p.ref is not None]
+    if not named:
+        return {}
+    refusals = await suppression_errors(connection, actor, [[(r.field, r)] for _, r in named])
+    return {n: str(ref) for (n, ref), no in zip(named, refusals, strict=True) if no is None}
+
+
 def _error_row(
     job: dict[str, Any],
     line: int,
-    parsed: BatchWrite | AttriumError | None,
+    customer: str | None,
     reason: str,
     errors: Any,
     applied: bool,
@@ -520,7 +537,7 @@ def _error_row(
         "workspace_id": job["workspace_id"],
         "job_id": job["job_id"],
         "line": line,
-        "customer_ref": str(parsed.ref) if isinstance(parsed, BatchWrite) else None,
+        "customer_ref": customer,
         "applied": applied,
         "reason": reason,
         "errors": [e if isinstance(e, dict) else e.as_dict() for e in errors] or None,

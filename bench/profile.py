@@ -5,7 +5,8 @@ sequential `PATCH /v1/customers/{id}/attributes` and reports per request: CPU
 milliseconds of this process, SQL statements executed, transactions committed. With
 `--pyinstrument FILE` it also writes a call-tree profile of the same requests.
 
-    python -m bench.profile --backend postgresql --requests 500 [--pyinstrument out.html]
+    python -m bench.profile --backend postgresql --requests 500 [--concurrency 32]
+        [--pyinstrument out.html]
 """
 
 import argparse
@@ -49,7 +50,12 @@ class StatementCounter:
 
 
 async def measure(
-    database_url: str, customers: int, requests: int, profile: Path | None, show: bool
+    database_url: str,
+    customers: int,
+    requests: int,
+    concurrency: int,
+    profile: Path | None,
+    show: bool,
 ) -> None:
     # The per-key limit would answer 429 long before the requests are done; it is not measured here.
     settings = Settings(database_url=database_url, rate_limit_per_second=0)
@@ -71,11 +77,11 @@ async def measure(
         counter = StatementCounter(db)
         profiler = _start_profiler(profile)
         started = time.process_time()
-        await _patches(client, customers, requests)
+        await _patches(client, customers, requests, concurrency)
         cpu = time.process_time() - started
         _stop_profiler(profiler, profile)
     await db.dispose()
-    print(f"backend: {db.backend}, requests: {requests}")
+    print(f"backend: {db.backend}, requests: {requests}, concurrency: {concurrency}")
     print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.2f}")
     print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
     print(f"commits per PATCH: {counter.commits / requests:.2f}")
@@ -86,12 +92,20 @@ async def measure(
             print(f"  {text[:160]}")
 
 
-async def _patches(client: httpx.AsyncClient, customers: int, count: int) -> None:
-    for number in range(count):
-        customer = random.randint(1, customers)
-        body = {"score": random.randint(0, 1_000_000), "plan": PLANS[number % 3]}
-        answer = await client.patch(f"/v1/customers/c{customer}/attributes", json=body)
-        answer.raise_for_status()
+async def _patches(
+    client: httpx.AsyncClient, customers: int, count: int, concurrency: int = 1
+) -> None:
+    """`count` PATCHes, `concurrency` of them in flight at a time."""
+    numbers = iter(range(count))
+
+    async def sender() -> None:
+        for number in numbers:
+            customer = random.randint(1, customers)
+            body = {"score": random.randint(0, 1_000_000), "plan": PLANS[number % 3]}
+            answer = await client.patch(f"/v1/customers/c{customer}/attributes", json=body)
+            answer.raise_for_status()
+
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
 
 
 def _start_profiler(path: Path | None) -> Any:
@@ -119,6 +133,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="PATCHes in flight at a time (group commit)"
+    )
     parser.add_argument("--pyinstrument", type=Path, default=None)
     parser.add_argument(
         "--show-statements", action="store_true", help="print the SQL of the last PATCH"
@@ -131,6 +148,7 @@ def main() -> None:
             database_url,
             arguments.customers,
             arguments.requests,
+            arguments.concurrency,
             arguments.pyinstrument,
             arguments.show_statements,
         )

@@ -51,6 +51,7 @@ class BatchOutcome:
     profile_id: str | None = None
     created: bool = False
     error: AttriumError | None = None
+    changed: bool = False
     conflicts: list[IdentifierConflictInfo] = field(default_factory=list)
 
 
@@ -68,19 +69,36 @@ class _Pending:
 
 
 async def upsert_batch(
-    connection: AsyncConnection, actor: Actor, writes: Sequence[BatchWrite], options: WriteOptions
+    connection: AsyncConnection,
+    actor: Actor,
+    writes: Sequence[BatchWrite],
+    options: WriteOptions,
+    *,
+    record_rejections: bool = True,
 ) -> list[BatchOutcome]:
     """Apply `writes` in order inside the caller's transaction, as `upsert` would one by one.
 
-    A refused write changes nothing and is recorded as rejected; the others apply.
+    A refused write changes nothing and is recorded as rejected (unless the caller
+    records rejections itself); the others apply.
     A unique violation (a concurrent writer took an identifier) aborts the batch: the
     caller rolls back and applies its writes one by one.
     """
     outcomes: list[BatchOutcome | None] = [None] * len(writes)
     pending = await _prepare(connection, actor, writes, options, outcomes)
-    rejections: list[ActivityEntry] = []
     while pending:
         pending = await _apply_round(connection, actor, pending, options, outcomes)
+    if record_rejections:
+        await _record_rejections(connection, actor, writes, outcomes)
+    return [outcome or BatchOutcome() for outcome in outcomes]
+
+
+async def _record_rejections(
+    connection: AsyncConnection,
+    actor: Actor,
+    writes: Sequence[BatchWrite],
+    outcomes: list[BatchOutcome | None],
+) -> None:
+    rejections: list[ActivityEntry] = []
     for index, outcome in enumerate(outcomes):
         if outcome is not None and outcome.error is not None:
             # A suppressed identifier's value must not come back through the log.
@@ -89,7 +107,6 @@ async def upsert_batch(
             entry = activity.rejection_entry(outcome.error, ref)
             rejections.append(entry)
     await activity.record(connection, actor, rejections)
-    return [outcome or BatchOutcome() for outcome in outcomes]
 
 
 async def _prepare(
@@ -250,11 +267,15 @@ class _Writes:
 
     def create(self, index: int, plan: CreatePlan) -> None:
         self.creates.append(plan)
-        self.outcomes[index] = BatchOutcome(plan.profile_id, True, conflicts=plan.conflicts)
+        self.outcomes[index] = BatchOutcome(
+            plan.profile_id, True, conflicts=plan.conflicts, changed=True
+        )
 
     def update(self, index: int, profile_id: str, plan: UpdatePlan) -> None:
         self.updates.append((profile_id, plan))
-        self.outcomes[index] = BatchOutcome(profile_id, False, conflicts=plan.conflicts)
+        self.outcomes[index] = BatchOutcome(
+            profile_id, False, conflicts=plan.conflicts, changed=plan.changed
+        )
 
     async def execute(self, connection: AsyncConnection, actor: Actor) -> None:
         workspace_id = actor.workspace_id

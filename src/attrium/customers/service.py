@@ -123,17 +123,18 @@ async def upsert(
                 conflict = IdentifierConflict(
                     "an identifier in the request was taken by a concurrent write; retry"
                 )
-                await _record_rejection(db, actor, conflict, ref)
+                await record_rejection(db, actor, conflict, ref)
                 raise conflict from error
         except AttriumError as error:
-            await _record_rejection(db, actor, error, ref)
+            await record_rejection(db, actor, error, ref)
             raise
     raise AssertionError("unreachable")
 
 
-async def _record_rejection(
+async def record_rejection(
     db: Database, actor: Actor, error: AttriumError, ref: CustomerRef
 ) -> None:
+    """Log a refused write to `ref` in a transaction of its own, on its customer if any."""
     async with db.reader() as connection:
         profile_id = await store.owner_of(connection, actor.workspace_id, ref)
     # A suppressed identifier's value must not come back through the log.

@@ -1,0 +1,158 @@
+"""Group commit: concurrent writes of one key share a transaction, each answered alone.
+
+The writes are started together on the server's event loop: the first goes alone, the
+others queue behind it and are applied as one batch when it ends.
+"""
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from attrium.core.errors import AttriumError, NotFound, ValidationFailed
+from attrium.customers import service
+from attrium.customers.coalesce import WriteCoalescer
+from attrium.customers.identity import CustomerRef, IdentifierKind
+from attrium.customers.models import CustomerWrite
+from attrium.customers.service import native_options
+from tests.support.workspaces import TestWorkspace
+
+
+def patches(
+    workspace: TestWorkspace, writes: list[tuple[str, dict[str, Any]]]
+) -> list[dict[str, Any] | AttriumError]:
+    """Run the writes concurrently through one coalescer; each one's attributes or error."""
+    backend = workspace.backend
+    actor = workspace.actor
+    options = native_options(actor, backend.settings)
+    coalescer = WriteCoalescer(backend.db, 1)
+
+    async def one(customer: str, patch: dict[str, Any]) -> dict[str, Any] | AttriumError:
+        ref = CustomerRef(IdentifierKind.ID, customer)
+        write = CustomerWrite(attributes=patch, update_only=True)
+        try:
+            outcome = await coalescer.upsert(actor, ref, write, options)
+        except AttriumError as error:
+            return error
+        return outcome.customer.attributes
+
+    async def every() -> list[dict[str, Any] | AttriumError]:
+        return await asyncio.gather(*(one(customer, patch) for customer, patch in writes))
+
+    return backend.run(every())
+
+
+def activity(api: httpx.Client, customer: str) -> list[dict[str, Any]]:
+    answer = api.get(f"/v1/customers/{customer}/activity")
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def test_concurrent_writes_apply_and_answer_each_its_own(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    for number in range(6):
+        api.put(f"/v1/customers/c{number}", json={"attributes": {"n": number}})
+    answers = patches(workspace, [(f"c{number}", {"score": number * 10}) for number in range(6)])
+    assert answers == [{"n": number, "score": number * 10} for number in range(6)]
+    for number in range(6):
+        assert api.get(f"/v1/customers/c{number}").json()["attributes"]["score"] == number * 10
+        changes = [e for e in activity(api, f"c{number}") if e["type"] == "attribute_changed"]
+        assert (changes[0]["attribute"], changes[0]["new_value"]) == ("score", number * 10)
+        assert changes[0]["key_id"] == workspace.actor.key_id
+
+
+def test_a_refused_write_fails_alone_and_is_recorded_on_its_customer(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    for number in range(4):
+        api.put(f"/v1/customers/c{number}", json={"attributes": {"age": 30}})
+    answers = patches(
+        workspace,
+        [
+            ("c0", {"age": 31}),
+            ("c1", {"age": 32}),
+            ("c2", {"age": "old"}),
+            ("nobody", {"age": 33}),
+            ("c3", {"age": 34}),
+        ],
+    )
+    assert answers[:2] == [{"age": 31}, {"age": 32}]
+    assert isinstance(answers[2], ValidationFailed)
+    assert isinstance(answers[3], NotFound)
+    assert answers[4] == {"age": 34}
+    assert api.get("/v1/customers/c2").json()["attributes"] == {"age": 30}
+    rejected = [e for e in activity(api, "c2") if e["type"] == "write_rejected"]
+    assert len(rejected) == 1
+    assert "type number" in str(rejected[0]["reason"])
+
+
+def test_writes_to_one_customer_lose_nothing_and_answer_in_order(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    api.put("/v1/customers/c1", json={})
+    answers = patches(workspace, [("c1", {f"k{number}": number}) for number in range(5)])
+    assert answers == [{f"k{n}": n for n in range(number + 1)} for number in range(5)]
+    assert api.get("/v1/customers/c1").json()["attributes"] == {f"k{n}": n for n in range(5)}
+
+
+def test_new_attributes_of_a_batch_enter_the_catalog_once(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    for number in range(4):
+        api.put(f"/v1/customers/c{number}", json={})
+    answers = patches(workspace, [(f"c{number}", {"tier": "gold"}) for number in range(4)])
+    assert answers == [{"tier": "gold"}] * 4
+    catalog = api.get("/v1/attributes").json()["items"]
+    assert [(item["name"], item["type"]) for item in catalog] == [("tier", "string")]
+
+
+@pytest.mark.parametrize("patch", [{"plan": "pro"}, {"plan": None}])
+def test_the_route_answers_through_the_coalescer(
+    api: httpx.Client, workspace: TestWorkspace, patch: dict[str, Any]
+) -> None:
+    api.put("/v1/customers/c1", json={"attributes": {"plan": "free"}})
+
+    async def burst() -> list[httpx.Response]:
+        headers = {"Authorization": f"Bearer {workspace.token}"}
+        async with httpx.AsyncClient(
+            base_url=workspace.backend.base_url, headers=headers, timeout=60
+        ) as client:
+            return await asyncio.gather(
+                *(client.patch("/v1/customers/c1/attributes", json=patch) for _ in range(8))
+            )
+
+    answers = asyncio.run(burst())
+    assert [answer.status_code for answer in answers] == [200] * 8
+    expected = {name: value for name, value in patch.items() if value is not None}
+    assert all(answer.json()["attributes"] == expected for answer in answers)
+
+
+def test_service_upsert_and_the_coalescer_agree(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    """The same writes, alone and batched, leave the same customers and activity."""
+    for prefix in ("alone", "batched"):
+        for number in range(3):
+            api.put(f"/v1/customers/{prefix}{number}", json={"attributes": {"a": 1, "b": 2}})
+    writes: list[dict[str, Any]] = [{"a": 5}, {"b": None, "c": "x"}, {"a": 1}]
+    backend = workspace.backend
+    options = native_options(workspace.actor, backend.settings)
+    for number, patch in enumerate(writes):
+        ref = CustomerRef(IdentifierKind.ID, f"alone{number}")
+        write = CustomerWrite(attributes=patch, update_only=True)
+        backend.run(service.upsert(backend.db, workspace.actor, ref, write, options))
+    patches(workspace, [(f"batched{number}", patch) for number, patch in enumerate(writes)])
+
+    def seen(customer: str) -> tuple[Any, list[tuple[Any, ...]]]:
+        attributes = api.get(f"/v1/customers/{customer}").json()["attributes"]
+        entries = [
+            (e["type"], e["attribute"], e["old_value"], e["new_value"], e["key_id"], e["source"])
+            for e in activity(api, customer)
+        ]
+        return attributes, entries
+
+    for number in range(3):
+        assert seen(f"alone{number}") == seen(f"batched{number}")

@@ -50,6 +50,14 @@ def one_of(connection: AsyncConnection, column: Any, values: Sequence[str]) -> C
     return column.in_(values)  # type: ignore[no-any-return]
 
 
+def one_of_parameter(backend: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`one_of` with the values as the bound parameter `name`, for a statement built once."""
+    if backend == "postgresql":
+        array = bindparam(name, type_=postgresql.ARRAY(Text))
+        return column == any_(array)  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
 def json_merge(
     connection: AsyncConnection, column: Any, patch: dict[str, Any]
 ) -> ColumnElement[Any]:

@@ -56,15 +56,18 @@ async def suppression_of(
     if not hashes:
         return {}
     parameters = {"workspace_id": workspace_id, "hashes": hashes}
-    rows = await connection.execute(_SUPPRESSION_OF, parameters)
+    rows = await connection.execute(_SUPPRESSION_OF[sql.backend_of(connection)], parameters)
     return {row.identifier_hash: row.suppression_id for row in rows}
 
 
-# Built once (every write runs it): building a select() costs more than running it.
-_SUPPRESSION_OF = select(suppressions.c.identifier_hash, suppressions.c.suppression_id).where(
-    suppressions.c.workspace_id == bindparam("workspace_id"),
-    suppressions.c.identifier_hash.in_(bindparam("hashes", expanding=True)),
-)
+# Built once per backend (every write runs it): building a select() costs more than running it.
+_SUPPRESSION_OF = {
+    backend: select(suppressions.c.identifier_hash, suppressions.c.suppression_id).where(
+        suppressions.c.workspace_id == bindparam("workspace_id"),
+        sql.one_of_parameter(backend, suppressions.c.identifier_hash, "hashes"),
+    )
+    for backend in ("postgresql", "sqlite")
+}
 
 
 async def lift(connection: AsyncConnection, workspace_id: str, suppression_id: str) -> int:

@@ -27,9 +27,9 @@ from attrium.auth.scopes import Scope
 from attrium.core.database import Database
 from attrium.core.migrate import migrate
 from attrium.core.settings import Settings
-from attrium.imports import service
+from attrium.imports import apply, service
+from attrium.imports.apply import RunnerConfig
 from attrium.imports.formats import ImportFormat
-from attrium.imports.service import RunnerConfig
 from attrium.workspaces import service as workspaces
 from bench import dataset
 
@@ -79,12 +79,12 @@ async def measure(backend: str, rows: int, folder: Path) -> None:
             db, actor, ImportFormat.NDJSON, _body(ndjson), settings.import_chunk_bytes, None
         )
         config = RunnerConfig("profile", settings.import_batch_rows, timedelta(minutes=5))
-        claimed = await service.claim_next(db, config)
+        claimed = await apply.claim_next(db, config)
         assert claimed is not None
         pid = await _backend_pid(db) if backend == "postgresql" else None
         backend_cpu = _cpu_seconds(pid) if pid else 0.0
         started, cpu = time.perf_counter(), time.process_time()
-        await service.run_job(db, settings, claimed, config)
+        await apply.run_job(db, settings, claimed, config)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         done = await service.get_job(db, actor, job.job_id)
         print(f"{backend}: {rows} rows, {done.applied} applied, state {done.state}")

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from attrium.imports import service
-from attrium.imports.service import RunnerConfig
+from attrium.imports import apply
+from attrium.imports.apply import RunnerConfig
 from tests.support.backends import BACKEND_NAMES, LiveBackend, start_backend
 from tests.support.imports import ndjson, upload
 from tests.support.workspaces import new_workspace
@@ -32,24 +32,24 @@ def test_a_job_resumes_after_its_runner_dies(idle_backend: LiveBackend) -> None:
     with workspace.client() as api:
         job_id = upload(api, ndjson(rows))["id"]
         first = RunnerConfig("first", batch_rows=100, lease=LEASE)
-        claimed = idle_backend.run(service.claim_next(idle_backend.db, first))
+        claimed = idle_backend.run(apply.claim_next(idle_backend.db, first))
         assert claimed is not None
         assert claimed["job_id"] == job_id
         # The first runner commits two batches, then dies holding its lease.
         idle_backend.run(
-            service.run_job(idle_backend.db, idle_backend.settings, claimed, first, max_batches=2)
+            apply.run_job(idle_backend.db, idle_backend.settings, claimed, first, max_batches=2)
         )
         assert _progress(api, job_id) == ("running", 200, 199, 1)
         second = RunnerConfig("second", batch_rows=100, lease=LEASE)
-        assert idle_backend.run(service.claim_next(idle_backend.db, second)) is None
+        assert idle_backend.run(apply.claim_next(idle_backend.db, second)) is None
         time.sleep(LEASE.total_seconds() + 0.1)
-        resumed = idle_backend.run(service.claim_next(idle_backend.db, second))
+        resumed = idle_backend.run(apply.claim_next(idle_backend.db, second))
         assert resumed is not None
         assert resumed["next_record"] == 200
         # The first runner wakes up: it lost the job and applies nothing more.
-        idle_backend.run(service.run_job(idle_backend.db, idle_backend.settings, claimed, first))
+        idle_backend.run(apply.run_job(idle_backend.db, idle_backend.settings, claimed, first))
         assert _progress(api, job_id) == ("running", 200, 199, 1)
-        idle_backend.run(service.run_job(idle_backend.db, idle_backend.settings, resumed, second))
+        idle_backend.run(apply.run_job(idle_backend.db, idle_backend.settings, resumed, second))
         assert _progress(api, job_id) == ("done", 450, 449, 1)
         created = [_created_entries(api, f"c{number}") for number in (0, 199, 200, 449)]
         assert created == [1, 1, 1, 1]

@@ -51,13 +51,10 @@ def one_of(connection: AsyncConnection, column: Any, values: Sequence[str]) -> C
 
 
 def one_of_parameter(backend: str, column: Any, name: str) -> ColumnElement[bool]:
-    """`one_of` for a statement built once: the values come as the parameter `name`.
-
-    One SQL text whatever the number of values, so that PostgreSQL prepares it once
-    per connection (an expanding IN list is a new statement for each length).
-    """
+    """`one_of` with the values as the bound parameter `name`, for a statement built once."""
     if backend == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(Text)))  # type: ignore[no-any-return]
+        array = bindparam(name, type_=postgresql.ARRAY(Text))
+        return column == any_(array)  # type: ignore[no-any-return]
     return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
 
 

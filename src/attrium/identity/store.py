@@ -1,10 +1,8 @@
 """SQL for suppressions: keyed hashes of the identifiers of suppressed customers."""
 
-import functools
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Select, Table, Text, bindparam, delete, select
+from sqlalchemy import Column, ForeignKey, Index, Table, Text, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core import sql
@@ -58,17 +56,18 @@ async def suppression_of(
     if not hashes:
         return {}
     parameters = {"workspace_id": workspace_id, "hashes": hashes}
-    rows = await connection.execute(_suppression_of(sql.backend_of(connection)), parameters)
+    rows = await connection.execute(_SUPPRESSION_OF[sql.backend_of(connection)], parameters)
     return {row.identifier_hash: row.suppression_id for row in rows}
 
 
-@functools.cache
-def _suppression_of(backend: str) -> Select[Any]:
-    """Built once per backend (every write runs it): building costs more than running it."""
-    return select(suppressions.c.identifier_hash, suppressions.c.suppression_id).where(
+# Built once per backend (every write runs it): building a select() costs more than running it.
+_SUPPRESSION_OF = {
+    backend: select(suppressions.c.identifier_hash, suppressions.c.suppression_id).where(
         suppressions.c.workspace_id == bindparam("workspace_id"),
         sql.one_of_parameter(backend, suppressions.c.identifier_hash, "hashes"),
     )
+    for backend in ("postgresql", "sqlite")
+}
 
 
 async def lift(connection: AsyncConnection, workspace_id: str, suppression_id: str) -> int:

@@ -12,8 +12,8 @@ from datetime import timedelta
 from attrium.core.database import Database
 from attrium.core.ids import new_ulid
 from attrium.core.settings import Settings
-from attrium.imports import service
-from attrium.imports.service import RunnerConfig
+from attrium.imports import apply, service
+from attrium.imports.apply import RunnerConfig
 
 logger = logging.getLogger("attrium.imports")
 
@@ -58,12 +58,12 @@ class ImportRunner:
 
     async def _run_one(self) -> bool:
         await service.abandon_idle_uploads(self.db, self.settings.import_upload_idle_seconds)
-        job = await service.claim_next(self.db, self.config)
+        job = await apply.claim_next(self.db, self.config)
         if job is None:
             return False
         try:
-            await service.run_job(self.db, self.settings, job, self.config)
+            await apply.run_job(self.db, self.settings, job, self.config)
         except asyncio.CancelledError:
-            await asyncio.shield(service.release(self.db, job, self.config))
+            await asyncio.shield(apply.release(self.db, job, self.config))
             raise
         return True

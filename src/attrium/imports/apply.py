@@ -1,0 +1,323 @@
+"""Running import jobs: apply an upload in batches that survive restarts.
+
+A job's progress (the next record to read and its counters) commits in the same
+transaction as the batch it counts, so a runner that dies mid-batch leaves nothing
+half-applied, and the next runner to claim the job resumes after the last committed
+batch. Rows apply through the customers service's batch path (`customers.batch`):
+the API's rules, one implementation.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attrium.auth.actor import Actor
+from attrium.core import metrics, sql
+from attrium.core.clock import utcnow
+from attrium.core.database import Database
+from attrium.core.errors import AttriumError, IdentifierConflict, IdentifierSuppressed, NotFound
+from attrium.core.settings import Settings
+from attrium.customers import service as customers
+from attrium.customers.batch import BatchOutcome, BatchWrite, upsert_batch
+from attrium.identity.suppressions import suppression_errors
+from attrium.imports import store
+from attrium.imports.formats import (
+    CsvColumn,
+    ImportFormat,
+    RecordSplitter,
+    RowInvalid,
+    csv_header,
+    csv_write,
+    ndjson_write,
+    text_of,
+)
+from attrium.workspaces import service as workspaces
+
+ParsedRow = tuple[int, BatchWrite | AttriumError]
+
+
+class LeaseLost(Exception):
+    """Another runner took the job over (this one was presumed dead)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerConfig:
+    owner: str
+    batch_rows: int
+    lease: timedelta
+
+
+async def claim_next(db: Database, config: RunnerConfig) -> dict[str, Any] | None:
+    now = utcnow()
+    async with db.transaction() as connection:
+        return await store.claim_next(connection, config.owner, now, now + config.lease)
+
+
+async def release(db: Database, job: dict[str, Any], config: RunnerConfig) -> None:
+    """Let another runner resume the job at once (on shutdown)."""
+    async with db.transaction() as connection:
+        await store.advance(connection, job["workspace_id"], job["job_id"], config.owner, utcnow())
+
+
+async def run_job(
+    db: Database,
+    settings: Settings,
+    job: dict[str, Any],
+    config: RunnerConfig,
+    *,
+    max_batches: int | None = None,
+) -> None:
+    """Apply a claimed job from its next record to the end, one committed batch at a time."""
+    actor = await _actor_of(db, job)
+    options = customers.native_options(actor, settings)
+    progress = _Progress.of(job)
+    batch: list[ParsedRow] = []
+    batches = 0
+    try:
+        async for parsed in _rows(db, job, settings.max_identifier_bytes):
+            batch.append(parsed)
+            if len(batch) >= config.batch_rows:
+                await _commit_batch(db, actor, job, config, options, batch, progress)
+                batch = []
+                batches += 1
+                if max_batches is not None and batches >= max_batches:
+                    return
+        await _commit_batch(db, actor, job, config, options, batch, progress, last=True)
+    except LeaseLost:
+        return
+    except AttriumError as error:
+        await _fail(db, job, config, error.detail)
+
+
+async def _actor_of(db: Database, job: dict[str, Any]) -> Actor:
+    workspace = await workspaces.get(db, job["workspace_id"])
+    return Actor(workspace, job["key_id"], frozenset(job["scopes"]), source="import")
+
+
+@dataclass(slots=True)
+class _Progress:
+    next_record: int
+    rows_read: int
+    applied: int
+    rejected: int
+    conflicts: int
+
+    @classmethod
+    def of(cls, job: dict[str, Any]) -> "_Progress":
+        return cls(
+            job["next_record"], job["rows_read"], job["applied"], job["rejected"], job["conflicts"]
+        )
+
+    def values(self) -> dict[str, int]:
+        return {
+            "next_record": self.next_record,
+            "rows_read": self.rows_read,
+            "applied": self.applied,
+            "rejected": self.rejected,
+            "conflicts": self.conflicts,
+        }
+
+
+async def _rows(
+    db: Database, job: dict[str, Any], max_identifier_bytes: int
+) -> AsyncIterator[ParsedRow]:
+    """Each data record after the job's next record: (record number, write or error)."""
+    import_format = ImportFormat(job["format"])
+    columns: list[CsvColumn] | None = None
+    number = 0
+    async for record in _records(db, job, import_format):
+        number += 1
+        if import_format is ImportFormat.CSV and columns is None:
+            columns = csv_header(text_of(record, first=True))
+            continue
+        if number <= job["next_record"] or not record.strip():
+            continue
+        try:
+            text = text_of(record, first=number == 1)
+            if columns is not None:
+                yield number, csv_write(text, columns, max_identifier_bytes)
+            else:
+                yield number, ndjson_write(text, max_identifier_bytes)
+        except AttriumError as error:
+            yield number, error
+
+
+async def _records(
+    db: Database, job: dict[str, Any], import_format: ImportFormat
+) -> AsyncIterator[bytes]:
+    splitter = RecordSplitter(import_format)
+    for seq in range(job["chunks"]):
+        async with db.reader() as connection:
+            data = await store.read_chunk(connection, job["workspace_id"], job["job_id"], seq)
+        if data is None:
+            raise NotFound(f"chunk {seq} of the upload is missing")
+        for record in splitter.feed(data):
+            yield record
+    for record in splitter.close():
+        yield record
+
+
+async def _commit_batch(
+    db: Database,
+    actor: Actor,
+    job: dict[str, Any],
+    config: RunnerConfig,
+    options: customers.WriteOptions,
+    batch: list[ParsedRow],
+    progress: _Progress,
+    *,
+    last: bool = False,
+) -> None:
+    writes = [(line, parsed) for line, parsed in batch if isinstance(parsed, BatchWrite)]
+    applied, rejected = progress.applied, progress.rejected
+    await _apply_batch(db, actor, job, config, options, batch, writes, progress, last)
+    # Counted once committed: a batch rolled back (lease lost, crash) is redone elsewhere.
+    metrics.IMPORT_ROWS.labels("applied").inc(progress.applied - applied)
+    metrics.IMPORT_ROWS.labels("rejected").inc(progress.rejected - rejected)
+
+
+async def _apply_batch(
+    db: Database,
+    actor: Actor,
+    job: dict[str, Any],
+    config: RunnerConfig,
+    options: customers.WriteOptions,
+    batch: list[ParsedRow],
+    writes: list[tuple[int, BatchWrite]],
+    progress: _Progress,
+    last: bool,
+) -> None:
+    try:
+        async with db.transaction() as connection:
+            outcomes = await upsert_batch(connection, actor, [w for _, w in writes], options)
+            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
+    except IntegrityError as error:
+        if not sql.is_unique_violation(error):
+            raise
+        # A concurrent writer took an identifier: apply this batch one row at a time.
+        async with db.transaction() as connection:
+            outcomes = [await _one(connection, actor, write, options) for _, write in writes]
+            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
+
+
+async def _one(
+    connection: AsyncConnection, actor: Actor, write: BatchWrite, options: customers.WriteOptions
+) -> BatchOutcome:
+    try:
+        async with connection.begin_nested():
+            [outcome] = await upsert_batch(connection, actor, [write], options)
+            return outcome
+    except IntegrityError:
+        message = "an identifier in the row was taken by a concurrent write"
+        return BatchOutcome(error=IdentifierConflict(message))
+
+
+async def _record(
+    connection: AsyncConnection,
+    actor: Actor,
+    job: dict[str, Any],
+    config: RunnerConfig,
+    batch: list[ParsedRow],
+    writes: list[tuple[int, BatchWrite]],
+    outcomes: list[BatchOutcome],
+    progress: _Progress,
+    last: bool,
+) -> None:
+    """Count the batch and store its rejected rows, if this runner still holds the job."""
+    outcome_of = {line: outcome for (line, _), outcome in zip(writes, outcomes, strict=True)}
+    named = await _refused_customers(connection, actor, batch)
+    error_rows = []
+    for line, parsed in batch:
+        outcome = outcome_of.get(line) or BatchOutcome(
+            error=parsed if isinstance(parsed, AttriumError) else None
+        )
+        progress.rows_read += 1
+        if outcome.error is not None:
+            progress.rejected += 1
+            # A suppressed identifier's value must not come back through the report.
+            shown = None if isinstance(outcome.error, IdentifierSuppressed) else parsed
+            customer = str(shown.ref) if isinstance(shown, BatchWrite) else named.get(line)
+            error_rows.append(
+                _error_row(job, line, customer, outcome.error.detail, outcome.error.errors, False)
+            )
+            continue
+        progress.applied += 1
+        if outcome.conflicts:
+            progress.conflicts += 1
+            reason = "; ".join(c.reason for c in outcome.conflicts)
+            fields = [
+                {"field": c.field, "rule": "identifier.conflict", "message": c.reason}
+                for c in outcome.conflicts
+            ]
+            assert isinstance(parsed, BatchWrite)
+            error_rows.append(_error_row(job, line, str(parsed.ref), reason, fields, True))
+    if batch:
+        progress.next_record = batch[-1][0]
+    await store.insert_errors(connection, error_rows)
+    now = utcnow()
+    finished = {"state": "done", "finished_at": now} if last else {}
+    held = await store.advance(
+        connection,
+        job["workspace_id"],
+        job["job_id"],
+        config.owner,
+        now + config.lease,
+        updated_at=now,
+        **progress.values(),
+        **finished,
+    )
+    if not held:
+        raise LeaseLost(job["job_id"])
+    if last:
+        await store.delete_chunks(connection, job["workspace_id"], job["job_id"])
+
+
+async def _refused_customers(
+    connection: AsyncConnection, actor: Actor, batch: list[ParsedRow]
+) -> dict[int, str]:
+    """Rows refused while parsed, by line: the customer each names, unless it is suppressed."""
+    named = [(n, p.ref) for n, p in batch if isinstance(p, RowInvalid) and p.ref is not None]
+    if not named:
+        return {}
+    refusals = await suppression_errors(connection, actor, [[(r.field, r)] for _, r in named])
+    return {n: str(ref) for (n, ref), no in zip(named, refusals, strict=True) if no is None}
+
+
+def _error_row(
+    job: dict[str, Any],
+    line: int,
+    customer: str | None,
+    reason: str,
+    errors: Any,
+    applied: bool,
+) -> dict[str, Any]:
+    return {
+        "workspace_id": job["workspace_id"],
+        "job_id": job["job_id"],
+        "line": line,
+        "customer_ref": customer,
+        "applied": applied,
+        "reason": reason,
+        "errors": [e if isinstance(e, dict) else e.as_dict() for e in errors] or None,
+    }
+
+
+async def _fail(db: Database, job: dict[str, Any], config: RunnerConfig, reason: str) -> None:
+    now = utcnow()
+    async with db.transaction() as connection:
+        await store.advance(
+            connection,
+            job["workspace_id"],
+            job["job_id"],
+            config.owner,
+            now,
+            state="failed",
+            error=reason,
+            finished_at=now,
+            updated_at=now,
+        )
+        await store.delete_chunks(connection, job["workspace_id"], job["job_id"])

@@ -3,8 +3,10 @@
 Uploads the benchmark's data set as an import job, then runs the job in this process
 (the runner's code, no HTTP) and reports per row: CPU microseconds of this process,
 and on PostgreSQL of the database backend that applied the batches (from /proc), plus
-the rows per second against an asyncpg `COPY` of the same rows in the same schema.
-Wall-clock figures depend on the machine's load; the CPU figures much less.
+the rows per second against an asyncpg `COPY` of the same rows in the same schema,
+and the WAL each wrote per row (the whole server's WAL over each phase: other
+sessions writing at the same time add to it). Wall-clock figures depend on the
+machine's load; the CPU and WAL figures much less.
 
     python -m bench.import_profile --backend postgresql --rows 10000 [--freeze]
 """
@@ -83,6 +85,7 @@ async def measure(backend: str, rows: int, folder: Path) -> None:
         assert claimed is not None
         pid = await _backend_pid(db) if backend == "postgresql" else None
         backend_cpu = _cpu_seconds(pid) if pid else 0.0
+        wal = await _wal_position(db) if pid else ""
         started, cpu = time.perf_counter(), time.process_time()
         await apply.run_job(db, settings, claimed, config)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -93,16 +96,39 @@ async def measure(backend: str, rows: int, folder: Path) -> None:
         if pid:
             backend_cpu = _cpu_seconds(pid) - backend_cpu
             print(f"  PostgreSQL: {1e6 * backend_cpu / rows:,.0f} µs CPU per row")
+            imported_wal = await _wal_bytes_since(db, wal)
+            wal = await _wal_position(db)
             copied = await _copy_ceiling(db, schema, csv_path)
+            copied_wal = await _wal_bytes_since(db, wal)
             print(
                 f"  COPY of the same rows: {rows / copied:,.0f} rows/s,"
                 f" ratio {copied / seconds:.3f}"
+            )
+            print(
+                f"  WAL per row: import {imported_wal / rows:,.0f} bytes,"
+                f" COPY {copied_wal / rows:,.0f} bytes"
             )
     finally:
         if backend == "postgresql":
             async with db.transaction() as connection:
                 await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await db.dispose()
+
+
+async def _wal_position(db: Database) -> str:
+    async with db.reader() as connection:
+        position: str = (
+            await connection.execute(text("SELECT pg_current_wal_insert_lsn()::text"))
+        ).scalar_one()
+    return position
+
+
+async def _wal_bytes_since(db: Database, position: str) -> float:
+    query = text(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), CAST(CAST(:since AS text) AS pg_lsn))"
+    )
+    async with db.reader() as connection:
+        return float((await connection.execute(query, {"since": position})).scalar_one())
 
 
 async def _copy_ceiling(db: Database, schema: str, csv_path: Path) -> float:

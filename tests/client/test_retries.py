@@ -34,6 +34,17 @@ class FlakyServer(ThreadingHTTPServer):
         self.stall = stall
         self.requests: list[str] = []
 
+    def seen(self, count: int) -> list[str]:
+        """The requests received, once `count` have arrived (or after a bound).
+
+        A client that timed out does not wait for the server's handler thread, which a
+        busy machine may run later; the bound only keeps a broken test from hanging.
+        """
+        deadline = time.monotonic() + 10
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.requests
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that gave up waiting closed the connection: expected, not news."""
 
@@ -131,7 +142,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_transport_error() -> None:
                 attrium.get_customer("c1")
             with pytest.raises(TransportError):
                 attrium.send(Call("POST", "/v1/attributes", lambda r: r, json={"name": "a"}))
-        assert server.requests == ["GET", "GET", "POST"]
+        assert server.seen(3) == ["GET", "GET", "POST"]
 
 
 def test_an_unreachable_server_is_a_transport_error() -> None:

@@ -102,6 +102,12 @@ def name_error(name: Any, limits: ValueLimits, field: str) -> FieldError | None:
 
 def check_shape(field: str, value: Any, limits: ValueLimits) -> None:
     """Refuse what no attribute may hold, whatever its type."""
+    kind = type(value)  # the common exact types first: a batch checks ten a row
+    if kind is int or kind is bool:
+        return
+    if kind is str:
+        _check_string(field, value, limits)
+        return
     if isinstance(value, list | dict):
         raise InvalidValue(
             FieldError(

@@ -71,8 +71,9 @@ async def prepare_many(
     A patch may rely on the types that an earlier accepted patch of the same call
     gave to new attributes; the catalog is read and written once for all of them.
     """
+    checked_names: dict[str, tuple[str, FieldError | None]] = {}
     outcomes: list[PreparedPatch | None] = [
-        _request_error(p, limits, field_prefix) for p in patches
+        _request_error(p, limits, field_prefix, checked_names) for p in patches
     ]
     names = {
         name
@@ -152,24 +153,35 @@ def _recheck_losers(
 
 
 def _request_error(
-    patch: Mapping[str, Any], limits: AttributeLimits, field_prefix: str
+    patch: Mapping[str, Any],
+    limits: AttributeLimits,
+    field_prefix: str,
+    names: dict[str, tuple[str, FieldError | None]],
 ) -> AttriumError | None:
     if len(patch) > limits.max_per_request:
         return LimitExceeded(
             f"{len(patch)} attributes in one request; at most {limits.max_per_request}",
             [FieldError(field_prefix, "limit.per_request", "split the write into smaller ones")],
         )
-    errors = _shape_errors(patch, limits, field_prefix)
+    errors = _shape_errors(patch, limits, field_prefix, names)
     return ValidationFailed(summarise(errors), errors) if errors else None
 
 
 def _shape_errors(
-    patch: Mapping[str, Any], limits: AttributeLimits, field_prefix: str
+    patch: Mapping[str, Any],
+    limits: AttributeLimits,
+    field_prefix: str,
+    names: dict[str, tuple[str, FieldError | None]],
 ) -> list[FieldError]:
+    """The patch's shape errors; `names` remembers each name's field and verdict across patches
+    (a batch repeats the same few names in every row)."""
     errors: list[FieldError] = []
     for name, value in patch.items():
-        field_name = f"{field_prefix}.{name}"
-        problem = name_error(name, limits.values, field_name)
+        known = names.get(name)
+        if known is None:
+            field_name = f"{field_prefix}.{name}"
+            known = names[name] = (field_name, name_error(name, limits.values, field_name))
+        field_name, problem = known
         if problem:
             errors.append(problem)
         elif value is not None:

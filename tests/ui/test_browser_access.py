@@ -11,7 +11,7 @@ from tests.support.backends import LiveBackend
 from tests.support.browser import PHONE, WIDE, Screenshots
 from tests.support.workspaces import TestWorkspace
 from tests.ui.audit import assert_clean
-from tests.ui.conftest import open_page, sign_in_page
+from tests.ui.conftest import PAGE_TIMEOUT_MS, open_page, sign_in_page
 from tests.ui.test_browser_segments import IN_FLIGHT
 
 IMPORT_CSV = "id,email,plan,age:number\nimp-1,one@example.com,pro,31\nimp-2,two@example.com,x,no\n"
@@ -149,5 +149,5 @@ def test_build_a_segment_with_the_keyboard_alone(
     page.keyboard.press("Tab")
     expect(page.locator("#value-0")).to_be_focused()
     page.keyboard.type("30")
-    expect(live_count).to_have_text("2", timeout=15_000)
+    expect(live_count).to_have_text("2", timeout=PAGE_TIMEOUT_MS)
     shots.take(page, "builder-by-keyboard")

@@ -8,10 +8,10 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import Screenshots
+from tests.ui.conftest import PAGE_TIMEOUT_MS
 
 # htmx marks elements while it requests, swaps and settles; new inputs listen after that.
 IN_FLIGHT = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
-LIVE_TIMEOUT_MS = 15_000
 
 
 def rebuild(page: Page, action: Callable[[], None]) -> None:
@@ -33,12 +33,14 @@ def test_build_a_segment_whose_count_matches_the_api(
     page = signed_in
     page.get_by_role("link", name="Segments").click()
     expect(page.get_by_role("heading", name="Segments", exact=True)).to_be_visible()
+    # The heading can show before the deferred htmx script has bound the builder's inputs.
+    page.wait_for_load_state("load")
 
     rebuild(page, lambda: page.get_by_label("Condition 1: about").select_option("attribute:age"))
     rebuild(page, lambda: page.get_by_label("operator").first.select_option("gte"))
     page.get_by_label("value").first.fill("30")
     live_count = page.locator("[data-cell='live-count']")
-    expect(live_count).to_have_text("3", timeout=LIVE_TIMEOUT_MS)
+    expect(live_count).to_have_text("3", timeout=PAGE_TIMEOUT_MS)
 
     rebuild(page, lambda: page.get_by_role("button", name="Add condition").click())
     rebuild(page, lambda: page.get_by_label("Condition 2: about").select_option("attribute:vip"))
@@ -51,7 +53,7 @@ def test_build_a_segment_whose_count_matches_the_api(
         ]
     }
     api_count = api.post("/v1/segments/preview", json={"predicate": predicate}).json()["count"]
-    expect(live_count).to_have_text(str(api_count), timeout=LIVE_TIMEOUT_MS)
+    expect(live_count).to_have_text(str(api_count), timeout=PAGE_TIMEOUT_MS)
     sample = page.locator(".sample li")
     expect(sample).to_have_count(api_count)
     for member in ("c2", "c4"):

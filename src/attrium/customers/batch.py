@@ -208,7 +208,7 @@ async def _apply_round(
                     item.index, plan_create(actor, item.ref, changes, item.patch, options)
                 )
             elif target not in rows:
-                raise NotFound(f"customer {item.ref} was deleted while this import ran")
+                raise NotFound(f"customer {item.ref} was deleted while this write was applied")
             else:
                 plan = plan_update(
                     item.ref,

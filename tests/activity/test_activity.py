@@ -2,14 +2,8 @@
 
 import httpx
 
+from tests.support.activity import activity_of
 from tests.support.workspaces import TestWorkspace
-
-
-def entries(api: httpx.Client, customer: str) -> list[dict[str, object]]:
-    answer = api.get(f"/v1/customers/{customer}/activity")
-    assert answer.status_code == 200, answer.text
-    items: list[dict[str, object]] = answer.json()["items"]
-    return items
 
 
 def test_changes_carry_old_and_new_values_key_and_source(
@@ -18,7 +12,7 @@ def test_changes_carry_old_and_new_values_key_and_source(
     api.put("/v1/customers/c1", json={"attributes": {"age": 24}})
     api.patch("/v1/customers/c1/attributes", json={"age": 25, "plan": "pro"})
     api.patch("/v1/customers/c1/attributes", json={"plan": None})
-    changes = [entry for entry in entries(api, "c1") if entry["type"] == "attribute_changed"]
+    changes = [entry for entry in activity_of(api, "c1") if entry["type"] == "attribute_changed"]
     assert [(e["attribute"], e["old_value"], e["new_value"]) for e in changes] == [
         ("plan", "pro", None),
         ("plan", None, "pro"),
@@ -26,13 +20,13 @@ def test_changes_carry_old_and_new_values_key_and_source(
         ("age", None, 24),
     ]
     assert all(e["key_id"] == workspace.actor.key_id and e["source"] == "api" for e in changes)
-    assert entries(api, "c1")[-1]["type"] == "customer_created"
+    assert activity_of(api, "c1")[-1]["type"] == "customer_created"
 
 
 def test_rejected_writes_are_recorded_with_the_reason(api: httpx.Client) -> None:
     api.put("/v1/customers/c1", json={"attributes": {"age": 24}})
     api.patch("/v1/customers/c1/attributes", json={"age": "old"})
-    rejected = [entry for entry in entries(api, "c1") if entry["type"] == "write_rejected"]
+    rejected = [entry for entry in activity_of(api, "c1") if entry["type"] == "write_rejected"]
     assert len(rejected) == 1
     assert "type number" in str(rejected[0]["reason"])
 
@@ -82,6 +76,6 @@ def test_rejected_writes_with_unstorable_text_are_recorded(api: httpx.Client) ->
             "/v1/customers/c1/attributes", content=raw, headers={"content-type": "application/json"}
         )
         assert answer.status_code == 422, answer.text
-    rejected = [entry for entry in entries(api, "c1") if entry["type"] == "write_rejected"]
+    rejected = [entry for entry in activity_of(api, "c1") if entry["type"] == "write_rejected"]
     assert len(rejected) == 3
     assert "\ufffd" in str(rejected[-1]["details"])

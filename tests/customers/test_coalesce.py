@@ -16,6 +16,7 @@ from attrium.customers.coalesce import WriteCoalescer
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite
 from attrium.customers.service import native_options
+from tests.support.activity import activity_of
 from tests.support.workspaces import TestWorkspace
 
 
@@ -43,13 +44,6 @@ def patches(
     return backend.run(every())
 
 
-def activity(api: httpx.Client, customer: str) -> list[dict[str, Any]]:
-    answer = api.get(f"/v1/customers/{customer}/activity")
-    assert answer.status_code == 200, answer.text
-    items: list[dict[str, Any]] = answer.json()["items"]
-    return items
-
-
 def test_concurrent_writes_apply_and_answer_each_its_own(
     api: httpx.Client, workspace: TestWorkspace
 ) -> None:
@@ -59,7 +53,7 @@ def test_concurrent_writes_apply_and_answer_each_its_own(
     assert answers == [{"n": number, "score": number * 10} for number in range(6)]
     for number in range(6):
         assert api.get(f"/v1/customers/c{number}").json()["attributes"]["score"] == number * 10
-        changes = [e for e in activity(api, f"c{number}") if e["type"] == "attribute_changed"]
+        changes = [e for e in activity_of(api, f"c{number}") if e["type"] == "attribute_changed"]
         assert (changes[0]["attribute"], changes[0]["new_value"]) == ("score", number * 10)
         assert changes[0]["key_id"] == workspace.actor.key_id
 
@@ -84,7 +78,7 @@ def test_a_refused_write_fails_alone_and_is_recorded_on_its_customer(
     assert isinstance(answers[3], NotFound)
     assert answers[4] == {"age": 34}
     assert api.get("/v1/customers/c2").json()["attributes"] == {"age": 30}
-    rejected = [e for e in activity(api, "c2") if e["type"] == "write_rejected"]
+    rejected = [e for e in activity_of(api, "c2") if e["type"] == "write_rejected"]
     assert len(rejected) == 1
     assert "type number" in str(rejected[0]["reason"])
 
@@ -150,7 +144,7 @@ def test_service_upsert_and_the_coalescer_agree(
         attributes = api.get(f"/v1/customers/{customer}").json()["attributes"]
         entries = [
             (e["type"], e["attribute"], e["old_value"], e["new_value"], e["key_id"], e["source"])
-            for e in activity(api, customer)
+            for e in activity_of(api, customer)
         ]
         return attributes, entries
 

@@ -1,17 +1,9 @@
 """Identity rules of a write: addressing, changing identifiers, update-only, conflicts."""
 
-from typing import Any
-
 import httpx
 
+from tests.support.activity import activity_of
 from tests.support.problems import assert_problem
-
-
-def activity_of(api: httpx.Client, ref: str) -> list[dict[str, Any]]:
-    answer = api.get(f"/v1/customers/{ref}/activity")
-    assert answer.status_code == 200, answer.text
-    items: list[dict[str, Any]] = answer.json()["items"]
-    return items
 
 
 def test_every_customer_has_an_immutable_ulid_profile_id(api: httpx.Client) -> None:

@@ -22,12 +22,10 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.attributes import service as catalog
-from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError
-from attrium.customers import service, store
+from attrium.customers import service
 from attrium.customers.batch import BatchOutcome, BatchWrite, upsert_batch
 from attrium.customers.identity import CustomerRef
 from attrium.customers.models import Customer, CustomerWrite, WriteOutcome
@@ -199,10 +197,7 @@ async def _customers(
 ) -> dict[str, Customer]:
     """The written customers as the batch's transaction left them (their rows are locked)."""
     profile_ids = sorted({o.profile_id for o in outcomes if o.error is None and o.profile_id})
-    rows = await store.read_many(connection, actor.workspace_id, profile_ids)
-    custom = await store.custom_identifiers_of(connection, actor.workspace_id, profile_ids)
-    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
-    return {pid: Customer.from_row(row, custom[pid], defaults) for pid, row in rows.items()}
+    return await service.read_customers(connection, actor, profile_ids)
 
 
 def _answer(item: _Queued, answer: Answer) -> None:

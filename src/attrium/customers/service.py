@@ -567,9 +567,16 @@ async def find(db: Database, actor: Actor, ref: CustomerRef) -> Customer | None:
 async def read_many(db: Database, actor: Actor, profile_ids: list[str]) -> dict[str, Customer]:
     """The customers of these profile ids that exist, by profile id, read together."""
     async with db.reader() as connection:
-        rows = await store.read_many(connection, actor.workspace_id, profile_ids)
-        custom = await store.custom_identifiers_of(connection, actor.workspace_id, list(rows))
-        defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
+        return await read_customers(connection, actor, profile_ids)
+
+
+async def read_customers(
+    connection: AsyncConnection, actor: Actor, profile_ids: list[str]
+) -> dict[str, Customer]:
+    """`read_many` on the caller's connection (inside its transaction)."""
+    rows = await store.read_many(connection, actor.workspace_id, profile_ids)
+    custom = await store.custom_identifiers_of(connection, actor.workspace_id, list(rows))
+    defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
     return {key: Customer.from_row(row, custom[key], defaults) for key, row in rows.items()}
 
 

@@ -8,7 +8,7 @@ the API's rules, one implementation.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -108,18 +108,10 @@ class _Progress:
 
     @classmethod
     def of(cls, job: dict[str, Any]) -> "_Progress":
-        return cls(
-            job["next_record"], job["rows_read"], job["applied"], job["rejected"], job["conflicts"]
-        )
+        return cls(**{column.name: job[column.name] for column in fields(cls)})
 
     def values(self) -> dict[str, int]:
-        return {
-            "next_record": self.next_record,
-            "rows_read": self.rows_read,
-            "applied": self.applied,
-            "rejected": self.rejected,
-            "conflicts": self.conflicts,
-        }
+        return asdict(self)
 
 
 async def _rows(

@@ -5,6 +5,7 @@ others queue behind it and are applied as one batch when it ends.
 """
 
 import asyncio
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -150,3 +151,37 @@ def test_service_upsert_and_the_coalescer_agree(
 
     for number in range(3):
         assert seen(f"alone{number}") == seen(f"batched{number}")
+
+
+def test_a_write_cancelled_as_the_turn_reaches_it_passes_the_turn_on(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    """A queued write whose client goes away just after the turn came to it hands it on.
+
+    Otherwise the key would keep a turn nobody uses, and with one turn every later
+    write of the key would queue forever.
+    """
+    api.put("/v1/customers/c1", json={})
+    backend = workspace.backend
+    actor = workspace.actor
+    options = native_options(actor, backend.settings)
+    coalescer = WriteCoalescer(backend.db, 1)
+    ref = CustomerRef(IdentifierKind.ID, "c1")
+    key = (actor.workspace_id, actor.key_id, actor.source)
+
+    def write(value: int) -> CustomerWrite:
+        return CustomerWrite(attributes={"n": value}, update_only=True)
+
+    async def scenario() -> dict[str, Any]:
+        coalescer._under_way[key] = 1  # a write alone holds the one turn: the next queues
+        queued = asyncio.create_task(coalescer.upsert(actor, ref, write(1), options))
+        await asyncio.sleep(0)
+        coalescer._next(key)  # the write alone ends and hands the turn to the queued one
+        queued.cancel()  # whose client goes away before it runs
+        with suppress(asyncio.CancelledError):
+            await queued
+        later = coalescer.upsert(actor, ref, write(2), options)
+        return (await asyncio.wait_for(later, 30)).customer.attributes
+
+    assert backend.run(scenario()) == {"n": 2}
+    assert coalescer._under_way == {}

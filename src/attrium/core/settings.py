@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema to use (search_path); default public"
     )
-    database_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections")
+    database_pool_size: int = Field(
+        default=20, ge=1, description="database connections per process (either backend)"
+    )
     sqlite_synchronous: str = Field(
         default="FULL",
         pattern="^(OFF|NORMAL|FULL|EXTRA)$",

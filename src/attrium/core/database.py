@@ -54,23 +54,25 @@ class Database:
         self._sqlite_write_lock: asyncio.Lock | None = None
 
     def _create_engine(self, url: URL, settings: Settings) -> AsyncEngine:
-        common: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
+        # A fixed pool, no overflow: PostgreSQL's max_connections is shared by every
+        # process (docs/scaling.md), and an SQLite connection opened beyond the pool is
+        # closed when returned, where reopening one (a thread, the file, its pragmas) cost
+        # more than the PATCH it served under 32 concurrent writers (docs/benchmarks.md).
+        common: dict[str, Any] = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": 0,
+            "json_serializer": dump_json,
+            "json_deserializer": orjson.loads,
+        }
         if self.backend == "postgresql":
             server_settings = {"search_path": self.schema} if self.schema else {}
             return create_async_engine(
                 url,
-                pool_size=settings.database_pool_size,
-                max_overflow=0,
                 pool_pre_ping=False,
                 connect_args={"server_settings": server_settings},
                 **common,
             )
-        # No overflow: a connection opened beyond the pool is closed when returned, and
-        # reopening one (a thread, the file, its pragmas) cost more than the PATCH it
-        # served under 32 concurrent writers (docs/benchmarks.md).
-        engine = create_async_engine(
-            url, pool_size=settings.database_pool_size, max_overflow=0, **common
-        )
+        engine = create_async_engine(url, **common)
         _configure_sqlite(engine, settings.sqlite_synchronous)
         return engine
 

@@ -97,18 +97,20 @@ _SQLITE_INSERT = """
 INSERT INTO activity (workspace_id, activity_id, profile_id, type, details, key_id, source,
                       created_at, changes, attributes)
 SELECT workspace_id, activity_id, profile_id, type, merged_details, key_id, source, created_at,
-       nullif(json_patch(
-           CASE WHEN attribute_changes = '{}' THEN '{}'
-                ELSE json_object('attributes', json(attribute_changes)) END,
-           CASE WHEN identifier_changes <> '{}'
-                THEN json_object('identifiers', json(identifier_changes))
-                WHEN created_identifiers IS NOT NULL
-                THEN json_object('identifiers', (
-                    SELECT json_group_object(key, json_object('old', NULL, 'new', value))
-                    FROM json_each(created_identifiers)))
-                ELSE '{}' END), '{}'),
+       CASE WHEN attribute_changes = '{}' AND identifiers IS NULL THEN NULL
+            WHEN attribute_changes = '{}' THEN json_object('identifiers', json(identifiers))
+            WHEN identifiers IS NULL THEN json_object('attributes', json(attribute_changes))
+            ELSE json_object('attributes', json(attribute_changes),
+                             'identifiers', json(identifiers)) END,
        nullif(names, '[]')
-FROM activity_groups
+FROM (
+    SELECT *,
+           CASE WHEN identifier_changes <> '{}' THEN identifier_changes
+                WHEN created_identifiers IS NOT NULL THEN (
+                    SELECT json_group_object(key, json_object('old', NULL, 'new', value))
+                    FROM json_each(created_identifiers)) END AS identifiers
+    FROM activity_groups
+)
 """
 
 # SQLite has no arrays to index: a side table holds one row per attribute of an entry.

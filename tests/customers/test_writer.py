@@ -167,7 +167,7 @@ def test_a_write_whose_caller_went_away_is_skipped(
     writer = Writer(backend.db, 1)
 
     async def scenario() -> dict[str, Any]:
-        writer._under_way = 1  # a transaction under way holds the one turn: the next queues
+        writer._under_way = 1  # a transaction under way takes the only place: the next waits
         queued = asyncio.create_task(writer.apply(actor, [patch_of("c1", {"n": 1})], options))
         await asyncio.sleep(0)
         queued.cancel()  # its client goes away

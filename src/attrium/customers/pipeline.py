@@ -5,11 +5,13 @@ Every path that creates or updates customers comes here (a lone write is a batch
 one): the native routes and the dialects through `customers.writer`, the batch route,
 imports. The stages, each a bounded number of statements whatever the batch size:
 
-1. prepare: identifiers normalised, suppressed identifiers refused (one query);
+1. prepare: identifiers normalised;
 2. in rounds (a write touching an identifier or customer an earlier write of the
    round touched waits for the next round, which sees what the first one wrote):
    lock every customer holding an identifier the round names (one statement; one
-   more for custom identifiers); then, write by write in order, check its attributes
+   more for custom identifiers); refuse writes naming a suppressed identifier (one
+   query, only when the round names identifiers nobody holds); then, write by write
+   in order, check its attributes
    against the catalog (`attributes.writes.PatchChecker`: a write may rely on the
    types an earlier applied write gave new attributes), choose its target and plan
    it (`planning`); enter the new attributes of the writes that apply into the
@@ -163,18 +165,6 @@ async def _prepare(
             checked.append((index, requested_changes(item.write, options.max_identifier_bytes)))
         except AttriumError as error:
             outcomes[index] = BatchOutcome(error=error)
-    suppressed = await suppression_errors(
-        connection,
-        actor,
-        [
-            [("customer_id", writes[index].ref)]
-            + [(c.field, c.ref) for c in changes if c.value is not None]
-            for index, changes in checked
-        ],
-    )
-    for (index, _), refusal in zip(checked, suppressed, strict=True):
-        if refusal is not None:
-            outcomes[index] = BatchOutcome(error=refusal)
     return [
         _Pending(index, writes[index].ref, writes[index].write, changes)
         for index, changes in checked
@@ -216,10 +206,14 @@ async def _apply_round(
     """Apply the longest independent prefix of `pending`; what is left for the next round."""
     round_items = pending[: _independent_prefix(pending)]
     found, owners = await _lock_named(connection, actor.workspace_id, round_items)
+    suppressed = await _suppressed(connection, actor, round_items, owners)
     decided: list[_Decided] = []
     claimed: set[str] = set()
     for position, item in enumerate(round_items):
         try:
+            refusal = suppressed.get(item.index)
+            if refusal is not None:
+                raise refusal
             checked = checker.check(item.write.attributes)
             if isinstance(checked, AttriumError):
                 raise checked
@@ -271,6 +265,37 @@ async def _apply_round(
     for index, outcome in writes.outcomes.items():
         outcomes[index] = outcome
     return pending[len(round_items) :]
+
+
+async def _suppressed(
+    connection: AsyncConnection,
+    actor: Actor,
+    items: list[_Pending],
+    owners: dict[IdentifierKey, str],
+) -> dict[int, IdentifierSuppressed | None]:
+    """The refusal of each write naming a suppressed identifier, by write.
+
+    Only identifiers nobody holds are looked up: suppressing an identifier deletes the
+    customer holding it, under that customer's lock, and no write gives a suppressed
+    identifier to anyone, so an identifier a customer holds is not suppressed (the
+    holders were locked before this check). A write to an existing customer that names
+    no new identifier costs no query.
+    """
+    named = [
+        [
+            (field, ref)
+            for field, ref in (
+                ("customer_id", item.ref),
+                *((c.field, c.ref) for c in item.changes if c.value is not None),
+            )
+            if _key(ref) not in owners
+        ]
+        for item in items
+    ]
+    if not any(named):
+        return {}
+    refusals = await suppression_errors(connection, actor, named)
+    return {item.index: refusal for item, refusal in zip(items, refusals, strict=True)}
 
 
 def _plan(

@@ -1,15 +1,15 @@
 """Group commit: every customer write of a process goes through its one writer.
 
 A request hands its writes (one for a PUT or PATCH, up to a thousand for the batch
-route) to the writer and waits. The writer keeps a few transactions under way at a
-time (its turns: one on SQLite, which has one writer anyway, two on PostgreSQL, where
-a second overlaps the first's round trips). When a turn is free it takes the waiting
-requests that can share a transaction (same actor and route family, up to
-`MAX_BATCH_WRITES` writes) and applies them together with `pipeline.apply`: one
-transaction, a bounded number of statements, one commit. Each request is answered
-only after that commit. Under no load a write goes at once, alone; under load,
-writes that arrive while a transaction is under way share the next one, so the cost
-of a transaction (round trips, the commit's flush) is paid once per batch.
+route) to the writer and waits. Writes that can share a transaction (the same key
+through the same route family) form a group; a group has one transaction under way
+at a time. When it ends, the group's waiting requests (up to `MAX_BATCH_WRITES`
+writes) are applied together by `pipeline.apply`: one transaction, a bounded number
+of statements, one commit. Each request is answered only after that commit. Under
+no load a write goes at once, alone; under load, the writes that arrive while a
+transaction is under way share the next one, so the cost of a transaction (round
+trips, the commit's flush) is paid once per batch. Two groups (two keys, or a
+dialect and the native API) write side by side, up to `max_transactions` at once.
 
 A write a rule refuses is refused alone (the pipeline records the refusal with the
 batch). If a batch fails before its commit (a concurrent writer took an identifier,
@@ -38,9 +38,6 @@ from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 
 MAX_BATCH_WRITES = 256
-# SQLite has one writer: a second transaction under way would only wait for its lock.
-# On PostgreSQL a second one overlaps the first's round trips (docs/benchmarks.md).
-POSTGRESQL_TURNS = 2
 MAX_WRITE_ATTEMPTS = 3
 
 # More of the same request, applied to the written customer inside the write's
@@ -52,6 +49,11 @@ AfterWrite = Callable[[AsyncConnection, Customer], Awaitable[None]]
 WriteResult = WriteOutcome | AttriumError
 
 
+# Writes share a transaction when the same key writes them through the same route
+# family: the activity entries name one key and source, and one set of rules applies.
+GroupKey = tuple[str, str | None, str, WriteOptions] | int
+
+
 @dataclass(slots=True)
 class _Request:
     actor: Actor
@@ -60,21 +62,26 @@ class _Request:
     then: AfterWrite | None
     answer: "asyncio.Future[list[WriteResult]]"
 
-    def joins(self, lead: "_Request") -> bool:
-        return (
-            self.then is None
-            and lead.then is None
-            and self.actor == lead.actor
-            and self.options == lead.options
-        )
+    @property
+    def group(self) -> GroupKey:
+        if self.then is not None:
+            return id(self)  # applied alone, with the rest of its request
+        actor = self.actor
+        return (actor.workspace_id, actor.key_id, actor.source, self.options)
 
 
 class Writer:
-    def __init__(self, db: Database, turns: int, max_batch: int = MAX_BATCH_WRITES) -> None:
+    """One queue per group of writes that may share a transaction; one transaction
+    under way per group, and at most `max_transactions` in all."""
+
+    def __init__(
+        self, db: Database, max_transactions: int, max_batch: int = MAX_BATCH_WRITES
+    ) -> None:
         self._db = db
-        self._turns = turns
+        self._max_transactions = max_transactions
         self._max_batch = max_batch
-        self._queue: deque[_Request] = deque()
+        self._queues: dict[GroupKey, deque[_Request]] = {}
+        self._busy: set[GroupKey] = set()
         self._under_way = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -87,44 +94,47 @@ class Writer:
     ) -> list[WriteResult]:
         """Apply `writes` in order; answered once committed, one result per write."""
         answer: asyncio.Future[list[WriteResult]] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Request(actor, options, writes, then, answer))
+        request = _Request(actor, options, writes, then, answer)
+        self._queues.setdefault(request.group, deque()).append(request)
         self._start()
         return await answer
 
     def _start(self) -> None:
-        while self._under_way < self._turns:
-            batch = self._take()
-            if not batch:
+        """Start a transaction for every group that waits and has none under way, oldest
+        group first, while there is room."""
+        for group in list(self._queues):
+            if self._under_way >= self._max_transactions:
                 return
+            if group in self._busy:
+                continue
+            batch = self._take(group)
+            if not batch:
+                continue
+            self._busy.add(group)
             self._under_way += 1
-            task = asyncio.get_running_loop().create_task(self._run(batch))
+            task = asyncio.get_running_loop().create_task(self._run(group, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _take(self) -> list[_Request]:
-        """The next batch: the first waiting request and those that can join it."""
-        queue = self._queue
-        while queue and queue[0].answer.done():  # its caller went away
-            queue.popleft()
-        if not queue:
-            return []
-        lead = queue.popleft()
-        taken = [lead]
-        size = len(lead.writes)
-        kept: deque[_Request] = deque()
+    def _take(self, group: GroupKey) -> list[_Request]:
+        """The group's waiting requests, up to `max_batch` writes (at least one request)."""
+        queue = self._queues[group]
+        taken: list[_Request] = []
+        size = 0
         while queue:
-            item = queue.popleft()
-            if item.answer.done():
+            request = queue[0]
+            if request.answer.done():  # its caller went away
+                queue.popleft()
                 continue
-            if size + len(item.writes) <= self._max_batch and item.joins(lead):
-                taken.append(item)
-                size += len(item.writes)
-            else:
-                kept.append(item)
-        self._queue = kept
+            if taken and size + len(request.writes) > self._max_batch:
+                break
+            taken.append(queue.popleft())
+            size += len(request.writes)
+        if not queue:
+            del self._queues[group]
         return taken
 
-    async def _run(self, batch: list[_Request]) -> None:
+    async def _run(self, group: GroupKey, batch: list[_Request]) -> None:
         try:
             if len(batch) == 1:
                 await self._alone(batch[0])
@@ -136,6 +146,7 @@ class Writer:
                 _fail(request, error)
             raise
         finally:
+            self._busy.discard(group)
             self._under_way -= 1
             self._start()
 
@@ -276,6 +287,11 @@ def writer_of(db: Database) -> Writer:
     """The one writer of a database (of its process)."""
     found = _WRITERS.get(db)
     if found is None:
-        turns = 1 if db.is_sqlite else POSTGRESQL_TURNS
-        found = _WRITERS[db] = Writer(db, turns)
+        found = _WRITERS[db] = Writer(db, max_transactions(db))
     return found
+
+
+def max_transactions(db: Database) -> int:
+    """Write transactions under way at a time: SQLite has one writer (a second would
+    only wait for its lock); on PostgreSQL, half the pool, the rest left to readers."""
+    return 1 if db.is_sqlite else max(1, db.pool_size // 2)

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from attrium.core import metrics
+
 if TYPE_CHECKING:
     from attrium.core.database import Database
 
@@ -109,10 +111,11 @@ class Poller:
 
     async def poll(self) -> None:
         versions = self.db.versions
-        started_at = versions.clock()
+        started_at, started_at_unix = versions.clock(), time.time()
         async with self.db.single_read() as connection:
             read = await self.read_versions(connection)
         versions.polled(read, started_at)
+        metrics.VERSIONS_POLLED.set(started_at_unix)
 
     async def _loop(self) -> None:
         while True:

@@ -8,9 +8,12 @@ rather than by timing anything, and wait for the change with a generous deadline
 """
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -84,6 +87,21 @@ def test_a_revoked_key_is_refused_here_at_once_and_there_within_a_second(pair: P
         until_answered(
             lambda: second.get("/v1/customers", headers=temporary), changed_at, 401, NOT_YET
         )
+
+
+def test_a_key_revoked_by_the_command_line_is_refused_by_every_server(pair: Pair) -> None:
+    first, second = pair.clients("revoked-by-cli")
+    with first, second:
+        created = first.post("/v1/keys", json={"label": "temporary"}).json()
+        temporary = {"Authorization": f"Bearer {created['token']}"}
+        for client in (first, second):
+            assert client.get("/v1/customers", headers=temporary).status_code == 200
+        command = [sys.executable, "-m", "attrium", "keys", "revoke", created["id"]]
+        subprocess.run(command, env=pair.target.env, check=True, capture_output=True)
+        changed_at = time.monotonic()
+        for client in (first, second):
+            listing = partial(client.get, "/v1/customers", headers=temporary)
+            until_answered(listing, changed_at, 401, NOT_YET)
 
 
 def test_an_attribute_declared_enum_there_refuses_other_values_here(pair: Pair) -> None:

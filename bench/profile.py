@@ -73,7 +73,9 @@ async def measure(
         seed_customers, database_url, workspace.workspace_id, blank_customers(customers)
     )
     app = create_app(settings, db)
-    app.state.db = db  # ASGITransport runs no lifespan
+    app.state.db = db  # ASGITransport runs no lifespan: what it would start, started here
+    poller = workspaces.version_poller(db)
+    await poller.start()
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
@@ -87,6 +89,7 @@ async def measure(
         await send(client, customers, requests, concurrency)
         cpu = time.process_time() - started
         _stop_profiler(profiler, profile)
+    await poller.stop()
     await db.dispose()
     print(f"backend: {db.backend}, requests: {requests}, concurrency: {concurrency}, {layer}")
     print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.3f}")

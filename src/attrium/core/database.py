@@ -6,8 +6,9 @@ difference between the backends lives in this module, `core.sql`, or a domain's
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
 import orjson
@@ -15,6 +16,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from attrium.core.invalidation import Versions
 from attrium.core.settings import Settings
 
 Backend = Literal["sqlite", "postgresql"]
@@ -30,6 +32,10 @@ metadata = MetaData(
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+CommitCallback = Callable[["Database"], None]
+# What the innermost `Database.transaction` of the running task does once it commits.
+_on_commit: ContextVar[list[CommitCallback] | None] = ContextVar("attrium_on_commit", default=None)
 
 
 def dump_json(value: Any) -> str:
@@ -53,6 +59,8 @@ class Database:
         self.schema = settings.database_schema if self.backend == "postgresql" else None
         self.engine = self._create_engine(url, settings)
         self._sqlite_write_lock: asyncio.Lock | None = None
+        # What this process knows of each workspace's version (core.invalidation).
+        self.versions = Versions()
 
     def _create_engine(self, url: URL, settings: Settings) -> AsyncEngine:
         # A fixed pool, no overflow: PostgreSQL's max_connections is shared by every
@@ -87,16 +95,25 @@ class Database:
 
         SQLite allows one writer at a time; writers of this process queue on a lock
         and take the database lock up front (BEGIN IMMEDIATE) so that a reader never
-        has to be upgraded to a writer mid-transaction.
+        has to be upgraded to a writer mid-transaction. Callbacks registered inside
+        the block with `after_commit` run once it has committed.
         """
-        if self.is_sqlite:
-            async with self._sqlite_lock(), self.engine.connect() as connection:
-                connection = await connection.execution_options(attrium_write=True)
-                async with connection.begin():
+        pending: list[CommitCallback] = []
+        enclosing = _on_commit.get()
+        _on_commit.set(pending)
+        try:
+            if self.is_sqlite:
+                async with self._sqlite_lock(), self.engine.connect() as connection:
+                    connection = await connection.execution_options(attrium_write=True)
+                    async with connection.begin():
+                        yield connection
+            else:
+                async with self.engine.begin() as connection:
                     yield connection
-            return
-        async with self.engine.begin() as connection:
-            yield connection
+        finally:
+            _on_commit.set(enclosing)
+        for callback in pending:
+            callback(self)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncConnection]:
@@ -128,6 +145,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def after_commit(callback: CommitCallback) -> None:
+    """Run `callback` with the database once the running transaction commits; never on rollback.
+
+    What a transaction changed must not be announced before others can read it.
+    """
+    pending = _on_commit.get()
+    if pending is None:
+        raise RuntimeError("after_commit needs a running Database.transaction")
+    pending.append(callback)
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:

@@ -5,7 +5,7 @@ worker, or run one worker per container.
 """
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 REQUESTS = Counter("attrium_http_requests", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -19,6 +19,11 @@ WRITES = Counter(
 )
 RATE_LIMITED = Counter("attrium_rate_limited", "requests refused by the rate limit")
 IMPORT_ROWS = Counter("attrium_import_rows", "rows processed by imports", ["outcome"])
+VERSIONS_POLLED = Gauge(
+    "attrium_workspace_versions_polled_seconds",
+    "Unix time at which the newest successful poll of workspace versions started; "
+    "keys and catalogs are read from the database while it is over 1 s old",
+)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

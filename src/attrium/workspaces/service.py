@@ -9,6 +9,7 @@ from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AlreadyExists, FieldError, NotFound, ValidationFailed
 from attrium.core.ids import new_workspace_id
+from attrium.core.invalidation import Poller
 from attrium.core.settings import Settings
 from attrium.workspaces import store
 
@@ -32,8 +33,9 @@ class Workspace:
     name: str
     hash_key: str
     overrides: dict[str, Any] = field(default_factory=dict)
-    # As read with the request's API key (attributes.cache); None when not read
-    # by this request, e.g. for an import runner working for minutes.
+    # The version the request's API key was checked at (auth.service), which the
+    # catalog it uses must match (attributes.cache); None when not checked by this
+    # request, e.g. for an import runner working for minutes.
     catalog_version: int | None = None
 
     def setting(self, name: str, server: Settings) -> Any:
@@ -103,7 +105,7 @@ async def update_settings(
         )
     workspace = actor.workspace
     async with db.transaction() as connection:
-        await store.lock(connection, workspace.workspace_id)
+        await store.bump_catalog_version(connection, workspace.workspace_id)
         row = await store.find_by_id(connection, workspace.workspace_id)
         if row is None:
             raise NotFound("workspace is gone")
@@ -123,3 +125,8 @@ async def update_settings(
 async def list_all(db: Database) -> list[Workspace]:
     async with db.reader() as connection:
         return [Workspace.from_row(row) for row in await store.list_all(connection)]
+
+
+def version_poller(db: Database) -> Poller:
+    """What keeps this process's caches of every workspace current (core.invalidation)."""
+    return Poller(db, store.all_versions)

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Table, Text, func, insert, select
+from sqlalchemy import BigInteger, Column, Table, Text, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.core.database import metadata
+from attrium.core.database import Database, after_commit, metadata
 from attrium.core.types import UtcDateTime, json_document
 
 workspaces = Table(
@@ -53,17 +53,39 @@ async def lock(connection: AsyncConnection, workspace_id: str) -> None:
     await connection.execute(query.with_for_update(key_share=True))
 
 
-async def bump_catalog_version(connection: AsyncConnection, workspace_id: str) -> None:
-    """Mark the workspace's catalog as changed by this transaction.
+# Built once, as the statements every request runs are (see auth.store).
+_BUMP = (
+    workspaces.update()
+    .where(workspaces.c.workspace_id == bindparam("bumped_workspace_id"))
+    .values(catalog_version=workspaces.c.catalog_version + 1)
+    .returning(workspaces.c.catalog_version)
+)
+_ALL_VERSIONS = select(workspaces.c.workspace_id, workspaces.c.catalog_version)
 
-    Takes the same row lock as `lock`, so call it before writing any definition
-    (the workspace row first, then catalog and customer rows, as every writer does).
+
+async def bump_catalog_version(connection: AsyncConnection, workspace_id: str) -> None:
+    """Mark the workspace's catalog, settings or keys as changed by this transaction.
+
+    What this process keeps in memory about the workspace (core.invalidation) is
+    dropped here once the transaction commits, and in other processes at their next
+    poll of `all_versions`. Takes the same row lock as `lock`, so call it before
+    writing any definition (the workspace row first, then catalog and customer rows,
+    as every writer does).
     """
-    await connection.execute(
-        workspaces.update()
-        .where(workspaces.c.workspace_id == workspace_id)
-        .values(catalog_version=workspaces.c.catalog_version + 1)
-    )
+    result = await connection.execute(_BUMP, {"bumped_workspace_id": workspace_id})
+    version = result.scalar_one_or_none()
+    if version is not None:
+        after_commit(lambda db: _committed(db, workspace_id, version))
+
+
+def _committed(db: Database, workspace_id: str, version: int) -> None:
+    db.versions.observe(workspace_id, version)
+
+
+async def all_versions(connection: AsyncConnection) -> dict[str, int]:
+    """Every workspace's catalog version (what each process polls, see core.invalidation)."""
+    rows = await connection.execute(_ALL_VERSIONS)
+    return {workspace_id: version for workspace_id, version in rows}
 
 
 async def count(connection: AsyncConnection) -> int:
@@ -83,5 +105,5 @@ async def update_settings(
     await connection.execute(
         workspaces.update()
         .where(workspaces.c.workspace_id == workspace_id)
-        .values(settings=settings, catalog_version=workspaces.c.catalog_version + 1)
+        .values(settings=settings)
     )

@@ -4,9 +4,11 @@ Runs the application in this process (ASGI, no sockets), seeds customers, then s
 sequential `PATCH /v1/customers/{id}/attributes` and reports per request: CPU
 milliseconds of this process, SQL statements executed, transactions committed. With
 `--pyinstrument FILE` it also writes a call-tree profile of the same requests.
+`--layer service` calls the customers service directly instead (no HTTP, no
+httpx client): the write pipeline's own cost.
 
     python -m bench.profile --backend postgresql --requests 500 [--concurrency 32]
-        [--pyinstrument out.html]
+        [--layer http|service] [--pyinstrument out.html]
 """
 
 import argparse
@@ -25,6 +27,9 @@ from attrium.auth import service as keys
 from attrium.core.database import Database
 from attrium.core.migrate import migrate
 from attrium.core.settings import Settings
+from attrium.customers import service
+from attrium.customers.identity import CustomerRef, IdentifierKind
+from attrium.customers.models import CustomerWrite
 from attrium.workspaces import service as workspaces
 from bench.config import load
 from bench.seed import blank_customers, seed_customers
@@ -56,6 +61,7 @@ async def measure(
     concurrency: int,
     profile: Path | None,
     show: bool,
+    layer: str = "http",
 ) -> None:
     # The per-key limit would answer 429 long before the requests are done; it is not measured here.
     settings = Settings(database_url=database_url, rate_limit_per_second=0)
@@ -76,16 +82,17 @@ async def measure(
         transport=transport, base_url="http://bench", headers=headers
     ) as client:
         await _patches(client, customers, 20)  # warm up: definitions, caches, pool
+        send = _patches if layer == "http" else _service_patches(db, token, settings)
         counter = StatementCounter(db)
         profiler = _start_profiler(profile)
         started = time.process_time()
-        await _patches(client, customers, requests, concurrency)
+        await send(client, customers, requests, concurrency)
         cpu = time.process_time() - started
         _stop_profiler(profiler, profile)
     await poller.stop()
     await db.dispose()
-    print(f"backend: {db.backend}, requests: {requests}, concurrency: {concurrency}")
-    print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.2f}")
+    print(f"backend: {db.backend}, requests: {requests}, concurrency: {concurrency}, {layer}")
+    print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.3f}")
     print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
     print(f"commits per PATCH: {counter.commits / requests:.2f}")
     if show:
@@ -109,6 +116,28 @@ async def _patches(
             answer.raise_for_status()
 
     await asyncio.gather(*(sender() for _ in range(concurrency)))
+
+
+def _service_patches(db: Database, token: str, settings: Settings) -> Any:
+    """`_patches` through `customers.service.upsert`, without HTTP."""
+
+    async def send(
+        _client: httpx.AsyncClient, customers: int, count: int, concurrency: int = 1
+    ) -> None:
+        actor = await keys.authenticate(db, token)
+        options = service.native_options(actor, settings)
+        numbers = iter(range(count))
+
+        async def sender() -> None:
+            for number in numbers:
+                ref = CustomerRef(IdentifierKind.ID, f"c{random.randint(1, customers)}")
+                body = {"score": random.randint(0, 1_000_000), "plan": PLANS[number % 3]}
+                write = CustomerWrite(attributes=body, update_only=True)
+                await service.upsert(db, actor, ref, write, options)
+
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+
+    return send
 
 
 def _start_profiler(path: Path | None) -> Any:
@@ -139,6 +168,7 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=1, help="PATCHes in flight at a time (group commit)"
     )
+    parser.add_argument("--layer", choices=("http", "service"), default="http")
     parser.add_argument("--pyinstrument", type=Path, default=None)
     parser.add_argument(
         "--show-statements", action="store_true", help="print the SQL of the last PATCH"
@@ -154,6 +184,7 @@ def main() -> None:
             arguments.concurrency,
             arguments.pyinstrument,
             arguments.show_statements,
+            arguments.layer,
         )
     )
 

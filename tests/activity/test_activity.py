@@ -6,21 +6,42 @@ from tests.support.activity import activity_of
 from tests.support.workspaces import TestWorkspace
 
 
-def test_changes_carry_old_and_new_values_key_and_source(
+def test_each_write_is_one_entry_with_its_changes_key_and_source(
     api: httpx.Client, workspace: TestWorkspace
 ) -> None:
     api.put("/v1/customers/c1", json={"attributes": {"age": 24}})
     api.patch("/v1/customers/c1/attributes", json={"age": 25, "plan": "pro"})
     api.patch("/v1/customers/c1/attributes", json={"plan": None})
-    changes = [entry for entry in activity_of(api, "c1") if entry["type"] == "attribute_changed"]
-    assert [(e["attribute"], e["old_value"], e["new_value"]) for e in changes] == [
-        ("plan", "pro", None),
-        ("plan", None, "pro"),
-        ("age", 24, 25),
-        ("age", None, 24),
+    api.patch("/v1/customers/c1/attributes", json={"age": 25})  # changes nothing: no entry
+    entries = activity_of(api, "c1")
+    assert [(e["type"], e["changes"]) for e in entries] == [
+        ("customer_updated", {"attributes": {"plan": {"old": "pro", "new": None}}}),
+        (
+            "customer_updated",
+            {"attributes": {"age": {"old": 24, "new": 25}, "plan": {"old": None, "new": "pro"}}},
+        ),
+        (
+            "customer_created",
+            {
+                "attributes": {"age": {"old": None, "new": 24}},
+                "identifiers": {"id": {"old": None, "new": "c1"}},
+            },
+        ),
     ]
-    assert all(e["key_id"] == workspace.actor.key_id and e["source"] == "api" for e in changes)
-    assert activity_of(api, "c1")[-1]["type"] == "customer_created"
+    assert all(e["key_id"] == workspace.actor.key_id and e["source"] == "api" for e in entries)
+
+
+def test_identifier_changes_are_in_the_same_entry_as_attribute_changes(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={"email": "a@b.co"})
+    answer = api.put(
+        "/v1/customers/c1", json={"phone": "+14155550100", "attributes": {"plan": "pro"}}
+    )
+    assert answer.status_code == 200, answer.text
+    [latest] = activity_of(api, "c1")[:1]
+    assert latest["changes"] == {
+        "attributes": {"plan": {"old": None, "new": "pro"}},
+        "identifiers": {"phone": {"old": None, "new": "+14155550100"}},
+    }
 
 
 def test_rejected_writes_are_recorded_with_the_reason(api: httpx.Client) -> None:
@@ -39,7 +60,11 @@ def test_history_pages_newest_first(api: httpx.Client) -> None:
     second = api.get(
         "/v1/customers/c1/activity", params={"limit": 3, "cursor": first["next_cursor"]}
     ).json()
-    values = [e["new_value"] for e in first["items"] + second["items"] if e["attribute"] == "n"]
+    values = [
+        e["changes"]["attributes"]["n"]["new"]
+        for e in first["items"] + second["items"]
+        if e["type"] == "customer_updated"
+    ]
     assert values == [4, 3, 2, 1, 0]
     assert second["next_cursor"] is None
 
@@ -64,7 +89,7 @@ def test_deleting_a_customer_erases_its_history(
     rows = workspace.backend.run(remaining())
     assert not [row for row in rows if row["profile_id"] == profile_id]
     deleted = [row for row in rows if row["type"] == "customer_deleted"]
-    assert deleted[0]["details"]["erased_activity_entries"] == 2
+    assert deleted[0]["details"]["erased_activity_entries"] == 1  # the write that created it
     assert "a@b.co" not in str(rows)
 
 

@@ -28,22 +28,21 @@ def test_filters_combine_and_pages_run_newest_first(api: httpx.Client) -> None:
     middle = moment()
     api.put("/v1/customers/c2", json={"email": "c2@example.com", "attributes": {"age": 5}})
     api.patch("/v1/customers/c1/attributes", json={"age": "x"})
+    api.patch("/v1/customers/c1/attributes", json={"plan": "b"})
     everything = search(api, limit=100)["items"]
-    assert [entry["type"] for entry in everything][:2] == ["write_rejected", "attribute_changed"]
-    ages = search(api, attribute="age", type="attribute_changed")["items"]
-    assert [entry["new_value"] for entry in ages] == [5, 1]
-    mine = search(api, customer="c1", type="attribute_changed,write_rejected")["items"]
-    assert [entry["type"] for entry in mine] == [
-        "write_rejected",
-        "attribute_changed",
-        "attribute_changed",
-    ]
+    assert [entry["type"] for entry in everything][:2] == ["customer_updated", "write_rejected"]
+    ages = search(api, attribute="age", type="customer_created,customer_updated")["items"]
+    assert [entry["changes"]["attributes"]["age"]["new"] for entry in ages] == [5, 1]
+    plans = search(api, attribute="plan")["items"]
+    assert [entry["changes"]["attributes"]["plan"]["new"] for entry in plans] == ["b", "a"]
+    mine = search(api, customer="c1", type="customer_created,write_rejected")["items"]
+    assert [entry["type"] for entry in mine] == ["write_rejected", "customer_created"]
     by_email = search(api, customer="email:c2@example.com", type="customer_created")["items"]
     assert len(by_email) == 1
-    late = search(api, since=middle, type="attribute_changed")["items"]
-    assert [entry["new_value"] for entry in late] == [5]
-    early = search(api, until=middle, type="attribute_changed")["items"]
-    assert sorted(entry["attribute"] for entry in early) == ["age", "plan"]
+    late = search(api, since=middle, attribute="age", type="customer_created")["items"]
+    assert [entry["changes"]["attributes"]["age"]["new"] for entry in late] == [5]
+    early = search(api, until=middle)["items"]
+    assert sorted(early[0]["changes"]["attributes"]) == ["age", "plan"]
     first = search(api, limit=2)
     second = search(api, limit=2, cursor=first["next_cursor"])
     assert [e["id"] for e in first["items"] + second["items"]] == [e["id"] for e in everything[:4]]

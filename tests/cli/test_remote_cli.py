@@ -97,7 +97,9 @@ def test_catalog_and_activity_as_tables_and_json(workspace: TestWorkspace) -> No
         1,
     )
     newest = orjson.loads(attrium(workspace, "activity", "c1", "--limit", "1", "--json").stdout)
-    assert [(e["old_value"], e["new_value"]) for e in newest] == [("gold", "silver")]
+    assert [e["changes"]["attributes"] for e in newest] == [
+        {"tier": {"old": "gold", "new": "silver"}}
+    ]
     history = attrium(workspace, "activity", "c1").stdout
     assert "customer_created" in history
     assert "silver" in history

@@ -43,7 +43,7 @@ def test_customers_round_trip(workspace: TestWorkspace) -> None:
             attrium.put_customer(f"d{number}")
         assert len(list(attrium.iter_customers(page_size=2))) == 6
         kinds = {entry.type for entry in attrium.iter_activity("c1", page_size=2)}
-        assert {"customer_created", "attribute_changed"} <= kinds
+        assert {"customer_created", "customer_updated"} <= kinds
         attrium.delete_customer("c1")
         with pytest.raises(NotFound):
             attrium.get_customer("c1")
@@ -168,7 +168,7 @@ def test_segment_template_activity_and_merge_routes(workspace: TestWorkspace) ->
         with pytest.raises(NotFound):
             attrium.get_template(template.id)
 
-        log = list(attrium.iter_activity_log(attribute="n", types=["attribute_changed"]))
+        log = list(attrium.iter_activity_log(attribute="n", types=["customer_created"]))
         assert len({entry.profile_id for entry in log}) == 4
         assert list(attrium.iter_activity_log(until=started)) == []
         [changed] = [c for c in attrium.iter_attribute_changes("n", since=started) if c.id == "c1"]

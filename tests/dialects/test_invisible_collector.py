@@ -168,7 +168,7 @@ def test_writes_are_recorded_as_the_dialect(workspace: TestWorkspace, ic: httpx.
     ic.post(f"/customers/{gid}/attributes", json={"plan": "pro"})
     with workspace.client() as api:
         items = api.get(f"/v1/customers/profile:{gid}/activity").json()["items"]
-    changed = [item for item in items if item["attribute"] == "plan"]
+    changed = [item for item in items if "plan" in (item["changes"] or {}).get("attributes", {})]
     assert changed
     assert changed[0]["source"] == "invisible-collector"
 

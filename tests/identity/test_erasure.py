@@ -29,6 +29,6 @@ def test_delete_erases_refused_writes_naming_the_customer(
     [deleted] = [row for row in rows if row["type"] == "customer_deleted"]
     assert deleted["profile_id"] is None
     assert deleted["details"] == {
-        "erased_activity_entries": 3,
-        "erased_by_type": {"customer_created": 1, "attribute_changed": 1, "write_rejected": 1},
+        "erased_activity_entries": 2,
+        "erased_by_type": {"customer_created": 1, "write_rejected": 1},
     }

@@ -57,7 +57,7 @@ def test_define_an_attribute_then_watch_api_writes_arrive(
     page.get_by_label("Find a customer by any identifier").fill("ADA@example.com")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", name="Customer ada")).to_be_visible()
-    tier_change = page.locator("li[data-type='attribute_changed'][data-attribute='tier']")
+    tier_change = page.locator("li[data-type='customer_updated'] li[data-attribute='tier']")
     expect(tier_change.locator("[data-cell='before']")).to_contain_text("none")
     expect(tier_change.locator("[data-cell='after']")).to_contain_text('"gold"')
     expect(page.locator("tr[data-attribute='tier'] [data-cell='value']")).to_have_text('"gold"')

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityType
+from attrium.activity.store import CUSTOMER_CHANGE_TYPES, concerns, fetch, newest_first
 from attrium.activity.store import activity as activity_table
-from attrium.activity.store import fetch, newest_first
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
@@ -79,7 +79,7 @@ async def search(
                 raise NotFound(f"no customer {wanted.customer}")
             query = query.where(activity_table.c.profile_id == profile_id)
         if wanted.attribute is not None:
-            query = query.where(activity_table.c.attribute == wanted.attribute)
+            query = query.where(concerns(connection, actor.workspace_id, wanted.attribute))
         if wanted.types:
             query = query.where(activity_table.c.type.in_(wanted.types))
         if wanted.since is not None:
@@ -112,29 +112,29 @@ async def attribute_changes(
     _check_window(since, until)
     after_profile = cursor_string(cursor)
     table = activity_table
-    in_window = and_(
-        table.c.workspace_id == actor.workspace_id,
-        table.c.attribute == name,
-        table.c.type == ActivityType.ATTRIBUTE_CHANGED.value,
-        table.c.profile_id.is_not(None),
-        table.c.created_at >= since,
-        table.c.created_at < until,
-    )
-    if after_profile is not None:
-        in_window = and_(in_window, table.c.profile_id > after_profile)
-    grouped = (
-        select(
-            table.c.profile_id,
-            func.min(table.c.activity_id).label("first_id"),
-            func.max(table.c.activity_id).label("last_id"),
-            func.count().label("changes"),
-        )
-        .where(in_window)
-        .group_by(table.c.profile_id)
-        .order_by(table.c.profile_id)
-        .limit(limit + 1)
-    )
     async with db.reader() as connection:
+        in_window = and_(
+            table.c.workspace_id == actor.workspace_id,
+            concerns(connection, actor.workspace_id, name),
+            table.c.type.in_(CUSTOMER_CHANGE_TYPES),
+            table.c.profile_id.is_not(None),
+            table.c.created_at >= since,
+            table.c.created_at < until,
+        )
+        if after_profile is not None:
+            in_window = and_(in_window, table.c.profile_id > after_profile)
+        grouped = (
+            select(
+                table.c.profile_id,
+                func.min(table.c.activity_id).label("first_id"),
+                func.max(table.c.activity_id).label("last_id"),
+                func.count().label("changes"),
+            )
+            .where(in_window)
+            .group_by(table.c.profile_id)
+            .order_by(table.c.profile_id)
+            .limit(limit + 1)
+        )
         groups = [dict(row._mapping) for row in await connection.execute(grouped)]
         more = len(groups) > limit
         groups = groups[:limit]
@@ -144,8 +144,8 @@ async def attribute_changes(
         AttributeChange(
             profile_id=group["profile_id"],
             customer_id=external.get(group["profile_id"]),
-            before=ends[group["first_id"]]["old_value"],
-            after=ends[group["last_id"]]["new_value"],
+            before=_attribute_change(ends[group["first_id"]], name)["old"],
+            after=_attribute_change(ends[group["last_id"]], name)["new"],
             changes=int(group["changes"]),
             first_changed_at=ends[group["first_id"]]["created_at"],
             last_changed_at=ends[group["last_id"]]["created_at"],
@@ -155,6 +155,12 @@ async def attribute_changes(
     changed = [item for item in items if not _same(item.before, item.after)]
     next_cursor = encode_cursor(groups[-1]["profile_id"]) if more and groups else None
     return Page(changed, next_cursor)
+
+
+def _attribute_change(entry: dict[str, Any], name: str) -> dict[str, Any]:
+    """One attribute's before/after pair in a customer write's entry."""
+    pair: dict[str, Any] = entry["changes"]["attributes"][name]
+    return pair
 
 
 def _same(left: Any, right: Any) -> bool:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ActivityOut(BaseModel):
@@ -12,6 +12,10 @@ class ActivityOut(BaseModel):
     profile_id: str | None
     customer_ref: str | None
     attribute: str | None
+    changes: dict[str, Any] | None = Field(
+        description="a customer write's changes: "
+        '{"attributes": {NAME: {"old", "new"}}, "identifiers": {FIELD: {"old", "new"}}}'
+    )
     old_value: Any
     new_value: Any
     reason: str | None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class ActivityType(StrEnum):
     CUSTOMER_CREATED = "customer_created"
+    CUSTOMER_UPDATED = "customer_updated"
     CUSTOMER_DELETED = "customer_deleted"
     CUSTOMER_SUPPRESSED = "customer_suppressed"
     CUSTOMER_UNSUPPRESSED = "customer_unsuppressed"
@@ -45,8 +46,6 @@ class ActivityType(StrEnum):
     RELATIONSHIP_ADDED = "relationship_added"
     RELATIONSHIP_CHANGED = "relationship_changed"
     RELATIONSHIP_REMOVED = "relationship_removed"
-    ATTRIBUTE_CHANGED = "attribute_changed"
-    IDENTIFIER_CHANGED = "identifier_changed"
     ATTRIBUTE_UPDATE_FAILURE = "attribute_update_failure"
     WRITE_REJECTED = "write_rejected"
     ATTRIBUTE_DEFINED = "attribute_defined"
@@ -58,9 +57,15 @@ class ActivityType(StrEnum):
 
 
 # Not frozen: a frozen dataclass's __init__ costs twice as much, and an import makes
-# one entry per attribute of every row. Entries are built once and never changed.
+# one entry per row. Entries are built once and never changed.
 @dataclass(slots=True)
 class ActivityEntry:
+    """One entry of the log. A customer write is one entry, whatever it changed: its
+    `changes` hold {"attributes": {name: {"old", "new"}}, "identifiers": {field: ...}}
+    (either part absent when empty; "old" null: no value before, "new" null: removed).
+    `attribute` names the one attribute a catalog or object entry is about, and
+    `old_value`/`new_value` the one value a subscription entry changed."""
+
     type: ActivityType
     profile_id: str | None = None
     customer_ref: str | None = None
@@ -69,6 +74,20 @@ class ActivityEntry:
     new_value: Any = None
     reason: str | None = None
     details: dict[str, Any] | None = None
+    changes: dict[str, Any] | None = None
+
+
+def change(old: Any, new: Any) -> dict[str, Any]:
+    """One before/after pair of `ActivityEntry.changes`."""
+    return {"old": old, "new": new}
+
+
+def _names(entry: ActivityEntry) -> list[str] | None:
+    """The attributes an entry concerns, as the log indexes them."""
+    changed = entry.changes.get("attributes") if entry.changes else None
+    if changed:
+        return list(changed)
+    return [entry.attribute] if entry.attribute is not None else None
 
 
 # An enum member's `.value` is a slow descriptor lookup; this is one dict read per entry.
@@ -98,6 +117,8 @@ def _records(
             key_id,
             source,
             now,
+            entry.changes,
+            _names(entry),
         )
         for entry, activity_id in zip(entries, new_ulids(len(entries)), strict=True)
     ]
@@ -154,6 +175,7 @@ def as_public(row: dict[str, Any]) -> dict[str, Any]:
         "profile_id": row["profile_id"],
         "customer_ref": row["customer_ref"],
         "attribute": row["attribute"],
+        "changes": row["changes"],
         "old_value": row["old_value"],
         "new_value": row["new_value"],
         "reason": row["reason"],

@@ -4,23 +4,29 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Select,
     Table,
     Text,
     and_,
+    column,
     delete,
     func,
     or_,
     select,
+    table,
+    text,
+    type_coerce,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core import sql
 from attrium.core.database import dump_json, metadata
 from attrium.core.jsonio import all_storable, storable
-from attrium.core.types import UtcDateTime, json_document
+from attrium.core.types import NameList, UtcDateTime, json_document
 
 activity = Table(
     "activity",
@@ -43,8 +49,19 @@ activity = Table(
     Column("key_id", Text, nullable=True),
     Column("source", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # A customer write's entry: {"attributes": {name: {"old", "new"}}, "identifiers": {...}}.
+    Column("changes", json_document(none_as_null=True), nullable=True),
+    # Every attribute the entry concerns (the keys of changes.attributes, or `attribute`),
+    # for "entries about attribute X". Indexed per backend by migration 0010 (not declared
+    # here, as the two differ): a GIN index on PostgreSQL; on SQLite a side table
+    # `activity_attributes (workspace_id, attribute, activity_id)` kept by triggers.
+    Column("attributes", NameList(), nullable=True),
     Index("ix_activity_profile", "workspace_id", "profile_id", "activity_id"),
-    Index("ix_activity_attribute", "workspace_id", "attribute", "created_at"),
+)
+
+# The SQLite side table that indexes `activity.attributes` (see above).
+activity_attributes = table(
+    "activity_attributes", column("workspace_id"), column("attribute"), column("activity_id")
 )
 
 
@@ -65,6 +82,8 @@ COLUMN_NAMES = (
     "key_id",
     "source",
     "created_at",
+    "changes",
+    "attributes",
 )
 if tuple(activity.columns.keys()) != COLUMN_NAMES:
     raise RuntimeError("activity.COLUMN_NAMES must list the activity table's columns in order")
@@ -78,12 +97,42 @@ async def insert_entries(connection: AsyncConnection, records: list[EntryRecord]
         return
     if not all_storable(records):
         records = [tuple(storable(list(record))) for record in records]
-    if len(records) >= COPY_FROM_ROWS and sql.backend_of(connection) == "postgresql":
-        await sql.copy_records(connection, activity, COLUMN_NAMES, _as_copied(records))
-    else:
+    if sql.backend_of(connection) != "postgresql":
         await connection.execute(
             activity.insert(), [dict(zip(COLUMN_NAMES, record, strict=True)) for record in records]
         )
+    elif len(records) >= COPY_FROM_ROWS:
+        await sql.copy_records(connection, activity, COLUMN_NAMES, _as_copied(records))
+    else:
+        columns = list(zip(*_as_copied(records), strict=True))
+        parameters: dict[str, Any] = dict(zip(COLUMN_NAMES, columns, strict=True))
+        parameters["attributes"] = [_NAME_SEPARATOR.join(n) if n else None for n in columns[-1]]
+        await connection.execute(_POSTGRES_INSERT, parameters)
+
+
+# Attribute names cannot hold control characters: the unit separator joins them into one
+# text per entry (PostgreSQL cannot unnest an array of arrays).
+_NAME_SEPARATOR = "\x1f"
+_POSTGRES_INSERT = text(
+    """
+    INSERT INTO activity (workspace_id, activity_id, profile_id, customer_ref, type, attribute,
+                          old_value, new_value, reason, details, key_id, source, created_at,
+                          changes, attributes)
+    SELECT e.workspace_id, e.activity_id, e.profile_id, e.customer_ref, e.type, e.attribute,
+           CAST(e.old_value AS jsonb), CAST(e.new_value AS jsonb), e.reason,
+           CAST(e.details AS jsonb), e.key_id, e.source, e.created_at, CAST(e.changes AS jsonb),
+           string_to_array(e.attributes, chr(31))
+    FROM unnest(CAST(:workspace_id AS text[]), CAST(:activity_id AS text[]),
+                CAST(:profile_id AS text[]), CAST(:customer_ref AS text[]), CAST(:type AS text[]),
+                CAST(:attribute AS text[]), CAST(:old_value AS text[]),
+                CAST(:new_value AS text[]), CAST(:reason AS text[]), CAST(:details AS text[]),
+                CAST(:key_id AS text[]), CAST(:source AS text[]),
+                CAST(:created_at AS timestamptz[]), CAST(:changes AS text[]),
+                CAST(:attributes AS text[]))
+         AS e(workspace_id, activity_id, profile_id, customer_ref, type, attribute, old_value,
+              new_value, reason, details, key_id, source, created_at, changes, attributes)
+    """
+)
 
 
 def _as_copied(records: list[EntryRecord]) -> list[EntryRecord]:
@@ -104,6 +153,8 @@ def _as_copied(records: list[EntryRecord]) -> list[EntryRecord]:
             key_id,
             source,
             created_at,
+            None if changes is None else dump_json(changes),
+            names,
         )
         for (
             workspace_id,
@@ -119,6 +170,8 @@ def _as_copied(records: list[EntryRecord]) -> list[EntryRecord]:
             key_id,
             source,
             created_at,
+            changes,
+            names,
         ) in records
     ]
 
@@ -165,20 +218,35 @@ async def reassign(
     return int(result.rowcount)
 
 
+# The entry types that record a change to a customer's attributes or identifiers.
+CUSTOMER_CHANGE_TYPES = ("customer_created", "customer_updated", "customer_merged")
+
+
+def concerns(connection: AsyncConnection, workspace_id: str, name: str) -> ColumnElement[bool]:
+    """The entry concerns attribute `name` (answered by the backend's index, see the table)."""
+    if sql.backend_of(connection) == "postgresql":
+        names = type_coerce(activity.c.attributes, postgresql.ARRAY(Text))
+        return names.contains([name])
+    side = activity_attributes.c
+    return activity.c.activity_id.in_(
+        select(side.activity_id).where(side.workspace_id == workspace_id, side.attribute == name)
+    )
+
+
 async def last_writes(
     connection: AsyncConnection, workspace_id: str, attribute: str
 ) -> dict[str, Any]:
     """When `attribute` was last written, by which key and through which route family."""
     changed = (
         (activity.c.workspace_id == workspace_id)
-        & (activity.c.attribute == attribute)
-        & (activity.c.type == "attribute_changed")
+        & concerns(connection, workspace_id, attribute)
+        & activity.c.type.in_(CUSTOMER_CHANGE_TYPES)
     )
     last = (
         await connection.execute(
             select(activity.c.created_at, activity.c.key_id, activity.c.source)
             .where(changed)
-            .order_by(activity.c.created_at.desc())
+            .order_by(activity.c.activity_id.desc())
             .limit(1)
         )
     ).first()

@@ -1,6 +1,6 @@
 """The rules every attribute write goes through, whatever route it came by."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -34,8 +34,6 @@ from attrium.workspaces import store as workspace_store
 
 API_WRITE_MARK_PERIOD = timedelta(hours=1)
 
-PreparedPatch = dict[str, Any] | AttriumError
-
 
 async def prepare_values(
     connection: AsyncConnection,
@@ -51,105 +49,133 @@ async def prepare_values(
     value, within the workspace's limit. The whole patch is refused if any part of
     it breaks a rule.
     """
-    [prepared] = await prepare_many(connection, actor, [patch], limits, namespace, field_prefix)
-    if isinstance(prepared, AttriumError):
-        raise prepared
-    return prepared
+    checker = await PatchChecker.open(connection, actor, namespace, limits, field_prefix)
+    checked = checker.check(patch)
+    if isinstance(checked, AttriumError):
+        raise checked
+    refused = await checker.admit(connection, checked)
+    if refused is not None:
+        raise refused
+    if await checker.define(connection):
+        # A concurrent writer fixed a type first: check against the winner.
+        checked = checker.check(patch)
+        if isinstance(checked, AttriumError):
+            raise checked
+    await checker.mark_written(connection)
+    return checked.canonical
 
 
-async def prepare_many(
-    connection: AsyncConnection,
-    actor: Actor,
-    patches: Sequence[Mapping[str, Any]],
-    limits: AttributeLimits,
-    namespace: str,
-    field_prefix: str = "attributes",
-) -> list[PreparedPatch]:
-    """Validate patches in order, each as if it were a request of its own.
+@dataclass(frozen=True, slots=True)
+class CheckedPatch:
+    """A patch in canonical form (None means remove), with the types it would give to
+    attributes the catalog does not hold yet."""
 
-    Each patch comes back in canonical form, or as the error that refuses it whole.
-    A patch may rely on the types that an earlier accepted patch of the same call
-    gave to new attributes; the catalog is read and written once for all of them.
-    """
-    checked_names: dict[str, tuple[str, FieldError | None]] = {}
-    outcomes: list[PreparedPatch | None] = [
-        _request_error(p, limits, field_prefix, checked_names) for p in patches
-    ]
-    names = {
-        name
-        for patch, done in zip(patches, outcomes, strict=True)
-        if done is None
-        for name in patch
-    }
-    known = (await current_catalog(connection, actor, namespace)).definitions
-    definitions = {name: known[name] for name in names if name in known}
-    plan = _TypePlan({name: definition.spec for name, definition in definitions.items()})
-    for index, patch in enumerate(patches):
-        if outcomes[index] is None:
-            outcomes[index] = await _prepare_one(
-                connection, actor, namespace, patch, plan, limits, field_prefix
-            )
-    if plan.new_types:
-        winners = await _define_inferred(connection, actor, namespace, plan.new_types)
-        definitions.update(winners)
-        _recheck_losers(patches, outcomes, plan, winners, limits, field_prefix)
-    accepted = [outcome for outcome in outcomes if isinstance(outcome, dict)]
-    await _mark_api_write(connection, actor, namespace, definitions.values(), accepted)
-    return [outcome for outcome in outcomes if outcome is not None]
+    canonical: dict[str, Any]
+    new_types: dict[str, AttributeType]
 
 
 @dataclass(slots=True)
-class _TypePlan:
-    """The specs a patch is checked against: the catalog's, then those earlier patches inferred."""
+class PatchChecker:
+    """Checks the patches of one batch against a namespace's catalog, read once.
 
+    A batch's writes are decided one by one, in order, as if each were a request of
+    its own: `check` a patch against the catalog and the types earlier admitted
+    patches gave to new attributes; `admit` the patch once its write is sure to apply
+    (its new attributes then count against the workspace's limit and fix their types
+    for the patches after it); `define` the admitted types in the catalog before the
+    writes are stored. A refused write leaves no type behind.
+    """
+
+    actor: Actor
+    namespace: str
+    limits: AttributeLimits
+    field_prefix: str
+    definitions: dict[str, Definition]
     specs: dict[str, TypeSpec]
+    names: dict[str, tuple[str, FieldError | None]] = field(default_factory=dict)
     new_types: dict[str, AttributeType] = field(default_factory=dict)
     existing_count: int | None = None
+    written: set[str] = field(default_factory=set)
 
+    @classmethod
+    async def open(
+        cls,
+        connection: AsyncConnection,
+        actor: Actor,
+        namespace: str,
+        limits: AttributeLimits,
+        field_prefix: str = "attributes",
+    ) -> "PatchChecker":
+        known = (await current_catalog(connection, actor, namespace)).definitions
+        specs = {name: definition.spec for name, definition in known.items()}
+        return cls(actor, namespace, limits, field_prefix, dict(known), specs)
 
-async def _prepare_one(
-    connection: AsyncConnection,
-    actor: Actor,
-    namespace: str,
-    patch: Mapping[str, Any],
-    plan: _TypePlan,
-    limits: AttributeLimits,
-    field_prefix: str,
-) -> PreparedPatch:
-    canonical, new_types, errors = _canonicalise(patch, plan.specs, limits, field_prefix)
-    if errors:
-        return ValidationFailed(summarise(errors), errors)
-    if new_types:
-        if plan.existing_count is None:
-            await workspace_store.bump_catalog_version(connection, actor.workspace_id)
-            plan.existing_count = await _counted(connection, actor, namespace, limits)
-        room_error = _room_error(
-            actor, plan.existing_count + len(plan.new_types), list(new_types), limits, field_prefix
+    def check(self, patch: Mapping[str, Any]) -> CheckedPatch | AttriumError:
+        """The patch in canonical form, or the error refusing it whole."""
+        error = _request_error(patch, self.limits, self.field_prefix, self.names)
+        if error is not None:
+            return error
+        canonical, new_types, errors = _canonicalise(
+            patch, self.specs, self.limits, self.field_prefix
         )
-        if room_error:
-            return room_error
-        plan.new_types.update(new_types)
-        plan.specs.update({name: TypeSpec(kind) for name, kind in new_types.items()})
-    return canonical
+        if errors:
+            return ValidationFailed(summarise(errors), errors)
+        return CheckedPatch(canonical, new_types)
 
+    def has_new_names(self, patches: Iterable[Mapping[str, Any]]) -> bool:
+        """Whether a patch names an attribute the catalog does not hold."""
+        return any(name not in self.specs for patch in patches for name in patch)
 
-def _recheck_losers(
-    patches: Sequence[Mapping[str, Any]],
-    outcomes: list[PreparedPatch | None],
-    plan: _TypePlan,
-    winners: Mapping[str, Definition],
-    limits: AttributeLimits,
-    field_prefix: str,
-) -> None:
-    """A concurrent writer may have fixed a type first: check against the winner."""
-    lost = {name for name, kind in plan.new_types.items() if winners[name].type is not kind}
-    if not lost:
-        return
-    plan.specs.update({name: winners[name].spec for name in lost})
-    for index, patch in enumerate(patches):
-        if isinstance(outcomes[index], dict) and lost.intersection(patch):
-            canonical, _, errors = _canonicalise(patch, plan.specs, limits, field_prefix)
-            outcomes[index] = ValidationFailed(summarise(errors), errors) if errors else canonical
+    async def lock_catalog(self, connection: AsyncConnection) -> None:
+        """Take the workspace's catalog lock now, before the caller locks other rows:
+        writers that may define attributes lock in the same order (catalog first), so
+        none waits for another in a cycle."""
+        if self.existing_count is None:
+            await workspace_store.bump_catalog_version(connection, self.actor.workspace_id)
+            self.existing_count = await _counted(
+                connection, self.actor, self.namespace, self.limits
+            )
+
+    async def admit(
+        self, connection: AsyncConnection, checked: CheckedPatch
+    ) -> LimitExceeded | None:
+        """Count a patch that applies: its new attributes enter this batch's catalog,
+        within the workspace's limit (the refusal, when there is no room)."""
+        if checked.new_types:
+            await self.lock_catalog(connection)
+            assert self.existing_count is not None
+            room_error = _room_error(
+                self.actor,
+                self.existing_count + len(self.new_types),
+                list(checked.new_types),
+                self.limits,
+                self.field_prefix,
+            )
+            if room_error is not None:
+                return room_error
+            self.new_types.update(checked.new_types)
+            self.specs.update({name: TypeSpec(kind) for name, kind in checked.new_types.items()})
+        self.written.update(checked.canonical)
+        return None
+
+    async def define(self, connection: AsyncConnection) -> set[str]:
+        """Enter the admitted types into the catalog; the names a concurrent writer
+        defined with another type first (patches using them must be checked again)."""
+        if not self.new_types:
+            return set()
+        winners = await _define_inferred(connection, self.actor, self.namespace, self.new_types)
+        lost = {name for name, kind in self.new_types.items() if winners[name].type is not kind}
+        self.definitions.update(winners)
+        self.specs.update({name: winners[name].spec for name in lost})
+        self.existing_count = (self.existing_count or 0) + len(self.new_types)
+        self.new_types = {}
+        return lost
+
+    async def mark_written(self, connection: AsyncConnection) -> None:
+        """Keep the catalog's "updated via API" marks of the attributes written fresh."""
+        await _mark_api_write(
+            connection, self.actor, self.namespace, self.definitions.values(), self.written
+        )
 
 
 def _request_error(
@@ -304,12 +330,11 @@ async def _mark_api_write(
     actor: Actor,
     namespace: str,
     definitions: Iterable[Definition],
-    accepted: list[dict[str, Any]],
+    written: set[str],
 ) -> None:
     """Keep the catalog's "updated via API" mark fresh, at most once per period."""
-    if actor.source == IMPORT_SOURCE or not accepted:
+    if actor.source == IMPORT_SOURCE or not written:
         return
-    written = {name for canonical in accepted for name in canonical}
     now = utcnow()
     stale_before = now - API_WRITE_MARK_PERIOD
     stale = [

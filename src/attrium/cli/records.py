@@ -8,6 +8,7 @@ from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
 from attrium.cli.output import cell, output, people, print_json
+from attrium.client.models import ActivityEntry
 
 customers_app = typer.Typer(help="Read and write customers on a server.", no_args_is_help=True)
 attributes_app = typer.Typer(help="The attribute catalog on a server.", no_args_is_help=True)
@@ -145,13 +146,25 @@ def activity(
         return
     table = Table("when", "type", "attribute", "old", "new", "source", "reason")
     for entry in entries:
-        table.add_row(
-            entry.created_at.isoformat(timespec="seconds"),
-            entry.type,
-            entry.attribute or "",
-            cell(entry.old_value),
-            cell(entry.new_value),
-            entry.source,
-            entry.reason or "",
-        )
+        for number, (name, old, new) in enumerate(_changes_of(entry)):
+            first = number == 0
+            table.add_row(
+                entry.created_at.isoformat(timespec="seconds") if first else "",
+                entry.type if first else "",
+                name,
+                cell(old),
+                cell(new),
+                entry.source if first else "",
+                (entry.reason or "") if first else "",
+            )
     output.print(table)
+
+
+def _changes_of(entry: ActivityEntry) -> list[tuple[str, Any, Any]]:
+    """An entry's changes as rows: a customer write's each, else its one value."""
+    found = [
+        (name, pair["old"], pair["new"])
+        for part in ("identifiers", "attributes")
+        for name, pair in sorted(((entry.changes or {}).get(part) or {}).items())
+    ]
+    return found or [(entry.attribute or "", entry.old_value, entry.new_value)]

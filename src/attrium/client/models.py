@@ -63,6 +63,8 @@ class ActivityEntry(Model):
     profile_id: str | None
     customer_ref: str | None
     attribute: str | None
+    # A customer write's changes: {"attributes": {NAME: {"old", "new"}}, "identifiers": ...}
+    changes: dict[str, Any] | None = None
     old_value: Any
     new_value: Any
     reason: str | None

@@ -55,6 +55,7 @@ def async_url(database_url: str) -> tuple[URL, Backend]:
 class Database:
     def __init__(self, settings: Settings) -> None:
         url, self.backend = async_url(settings.database_url)
+        self.pool_size = settings.database_pool_size
         self.schema = settings.database_schema if self.backend == "postgresql" else None
         self.engine = self._create_engine(url, settings)
         self._sqlite_write_lock: asyncio.Lock | None = None

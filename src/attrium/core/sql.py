@@ -124,6 +124,13 @@ async def copy_records(
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
 
 
+def is_aborted_transaction(error: Exception) -> bool:
+    """The database aborted the transaction to break a deadlock or a serialization
+    conflict (SQLSTATE class 40): the same transaction tried again can succeed."""
+    sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+    return sqlstate.startswith("40")
+
+
 def is_unique_violation(error: IntegrityError) -> bool:
     message = str(error.orig).lower()
     return "unique" in message or "duplicate key" in message

@@ -5,7 +5,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, DateTime, Dialect, Text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -70,3 +70,27 @@ class JsonDocument(TypeDecorator[Any]):
 
 def json_document(*, none_as_null: bool = False) -> JsonDocument:
     return JsonDocument(none_as_null=none_as_null)
+
+
+class NameList(TypeDecorator[list[str]]):
+    """A list of names: `text[]` on PostgreSQL (a GIN index answers "holds this name");
+    on SQLite, a JSON array in a TEXT column (a side table, filled by triggers, indexes it)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Text()))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql" or value is None:
+            return value
+        return orjson.dumps(value).decode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
+        if dialect.name == "postgresql" or value is None:
+            return value  # type: ignore[no-any-return]
+        names: list[str] = orjson.loads(value)
+        return names

@@ -17,7 +17,6 @@ from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.core.settings import Settings
 from attrium.customers import service
-from attrium.customers.coalesce import coalescer_of
 from attrium.customers.identity import CustomerRef, IdentifierKind, custom_ref, normalise, parse_ref
 from attrium.customers.models import CustomerWrite
 from attrium.customers.schemas import (
@@ -144,7 +143,7 @@ async def _update_attributes(
     ref = parse_ref(customer_id, settings.max_identifier_bytes)
     write = CustomerWrite(attributes=patch, update_only=True)
     options = service.native_options(actor, settings)
-    outcome = await coalescer_of(db).upsert(actor, ref, write, options)
+    outcome = await service.upsert(db, actor, ref, write, options)
     return outcome.customer.attributes
 
 

@@ -2,7 +2,6 @@
 
 import functools
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,11 +17,12 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import ReturningUpdate
 
 from attrium.core import sql
 from attrium.core.database import dump_json, metadata
@@ -95,52 +95,6 @@ async def owner_of(connection: AsyncConnection, workspace_id: str, ref: Customer
     return (await connection.execute(query)).scalar_one_or_none()
 
 
-async def lock_by_ref(
-    connection: AsyncConnection, workspace_id: str, ref: CustomerRef
-) -> tuple[dict[str, Any], dict[str, str]] | None:
-    """The customer holding `ref` and its custom identifiers, locked, in one statement.
-
-    PostgreSQL re-checks the condition on the locked row, so the row returned still
-    holds `ref` once locked; SQLite has one writer at a time anyway.
-    """
-    query = _locking_query(sql.backend_of(connection), ref.kind)
-    parameters = {"workspace_id": workspace_id, "value": ref.value, "name": ref.name}
-    row = (await connection.execute(query, parameters)).first()
-    if row is None:
-        return None
-    found = dict(row._mapping)
-    return found, found.pop("custom_identifiers") or {}
-
-
-@functools.cache
-def _locking_query(backend: str, kind: IdentifierKind) -> Select[Any]:
-    """Built once per backend and kind: building a select() costs more than running it."""
-    held = customer_identifiers.alias("held")
-    custom = (
-        select(sql.json_object_agg(backend, held.c.name, held.c.value))
-        .where(
-            held.c.workspace_id == customers.c.workspace_id,
-            held.c.profile_id == customers.c.profile_id,
-        )
-        .correlate(customers)
-        .scalar_subquery()
-        .label("custom_identifiers")
-    )
-    query = select(customers, custom).where(customers.c.workspace_id == bindparam("workspace_id"))
-    if kind is IdentifierKind.CUSTOM:
-        found_by = customer_identifiers.c
-        query = query.join(
-            customer_identifiers,
-            and_(
-                found_by.workspace_id == customers.c.workspace_id,
-                found_by.profile_id == customers.c.profile_id,
-            ),
-        ).where(found_by.name == bindparam("name"), found_by.value == bindparam("value"))
-    else:
-        query = query.where(COLUMN_OF_KIND[kind] == bindparam("value"))
-    return query.with_for_update(of=customers)
-
-
 async def read(
     connection: AsyncConnection, workspace_id: str, profile_id: str, *, lock: bool = False
 ) -> dict[str, Any] | None:
@@ -165,72 +119,6 @@ async def custom_identifiers_of(
     for row in await connection.execute(query):
         found[row.profile_id][row.name] = row.value
     return found
-
-
-async def insert(connection: AsyncConnection, row: dict[str, Any]) -> None:
-    await connection.execute(customers.insert().values(**row))
-
-
-async def update_customer(
-    connection: AsyncConnection,
-    workspace_id: str,
-    profile_id: str,
-    identifier_columns: dict[IdentifierKind, str | None],
-    attribute_patch: dict[str, Any],
-    now: datetime,
-) -> dict[str, Any]:
-    """Set identifier columns and merge an attribute patch in one statement; the row written."""
-    statement = _update_statement(
-        sql.backend_of(connection), frozenset(identifier_columns), bool(attribute_patch)
-    )
-    parameters: dict[str, Any] = {
-        "key_workspace_id": workspace_id,
-        "key_profile_id": profile_id,
-        "now": now,
-        **{f"new_{kind.value}": value for kind, value in identifier_columns.items()},
-    }
-    if attribute_patch:
-        parameters["patch"] = dump_json(attribute_patch)
-    return dict((await connection.execute(statement, parameters)).one()._mapping)
-
-
-@functools.cache
-def _update_statement(
-    backend: str, kinds: frozenset[IdentifierKind], has_patch: bool
-) -> ReturningUpdate[Any]:
-    values: dict[str, Any] = {
-        COLUMN_OF_KIND[kind].name: bindparam(f"new_{kind.value}") for kind in kinds
-    }
-    if has_patch:
-        values["attributes"] = sql.json_merge_parameter(backend, customers.c.attributes, "patch")
-    values["updated_at"] = bindparam("now")
-    return (
-        update(customers)
-        .where(
-            customers.c.workspace_id == bindparam("key_workspace_id"),
-            customers.c.profile_id == bindparam("key_profile_id"),
-        )
-        .values(**values)
-        .returning(*customers.c)
-    )
-
-
-async def set_custom_identifier(
-    connection: AsyncConnection, workspace_id: str, profile_id: str, name: str, value: str | None
-) -> None:
-    await connection.execute(
-        delete(customer_identifiers).where(
-            customer_identifiers.c.workspace_id == workspace_id,
-            customer_identifiers.c.profile_id == profile_id,
-            customer_identifiers.c.name == name,
-        )
-    )
-    if value is not None:
-        await connection.execute(
-            customer_identifiers.insert().values(
-                workspace_id=workspace_id, profile_id=profile_id, name=name, value=value
-            )
-        )
 
 
 async def delete_customer(connection: AsyncConnection, workspace_id: str, profile_id: str) -> None:
@@ -321,44 +209,6 @@ async def read_many(
     return {row.profile_id: dict(row._mapping) for row in await connection.execute(query)}
 
 
-async def insert_many(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(customers.insert(), rows)
-
-
-async def update_many(
-    connection: AsyncConnection,
-    workspace_id: str,
-    changes: list[tuple[str, dict[IdentifierKind, str | None], dict[str, Any]]],
-    now: datetime,
-) -> None:
-    """(profile id, identifier columns, attribute patch) each, merged in SQL, grouped by shape."""
-    groups: dict[tuple[frozenset[IdentifierKind], bool], list[dict[str, Any]]] = {}
-    for profile_id, columns, patch in changes:
-        shape = (frozenset(columns), bool(patch))
-        parameters: dict[str, Any] = {"key_profile_id": profile_id}
-        parameters.update({f"new_{kind.value}": value for kind, value in columns.items()})
-        if patch:
-            parameters["patch"] = dump_json(patch)
-        groups.setdefault(shape, []).append(parameters)
-    for (kinds, has_patch), parameters_list in groups.items():
-        values: dict[str, Any] = {
-            COLUMN_OF_KIND[kind].name: bindparam(f"new_{kind.value}") for kind in kinds
-        }
-        if has_patch:
-            values["attributes"] = sql.json_merge_bound(connection, customers.c.attributes, "patch")
-        values["updated_at"] = now
-        statement = (
-            update(customers)
-            .where(
-                customers.c.workspace_id == workspace_id,
-                customers.c.profile_id == bindparam("key_profile_id"),
-            )
-            .values(**values)
-        )
-        await connection.execute(statement, parameters_list)
-
-
 async def set_custom_identifiers(
     connection: AsyncConnection,
     workspace_id: str,
@@ -385,3 +235,145 @@ async def set_custom_identifiers(
     ]
     if rows:
         await connection.execute(customer_identifiers.insert(), rows)
+
+
+# The batch write path (customers.pipeline): a bounded number of statements per batch.
+
+CustomerFound = tuple[dict[str, Any], dict[str, str]]  # a row and its custom identifiers
+
+
+async def lock_holders(
+    connection: AsyncConnection, workspace_id: str, values_by_column: dict[str, list[str]]
+) -> dict[str, CustomerFound]:
+    """Every customer holding one of the values in that column (`external_id`, `email`,
+    `phone`, `anonymous_id`, `profile_id`), locked in profile id order, with its custom
+    identifiers, by profile id: one statement.
+
+    PostgreSQL re-checks the condition on a row locked after a concurrent change, so a
+    row returned still holds what it was found by.
+    """
+    wanted = {column: values for column, values in values_by_column.items() if values}
+    if not wanted:
+        return {}
+    statement = _holders_statement(sql.backend_of(connection), frozenset(wanted))
+    parameters: dict[str, Any] = {"workspace_id": workspace_id}
+    parameters.update({f"in_{column}": sorted(set(values)) for column, values in wanted.items()})
+    found: dict[str, CustomerFound] = {}
+    for row in await connection.execute(statement, parameters):
+        held = dict(row._mapping)
+        found[held["profile_id"]] = (held, held.pop("custom_identifiers") or {})
+    return found
+
+
+@functools.cache
+def _holders_statement(backend: str, columns: frozenset[str]) -> Select[Any]:
+    """Built once per backend and set of columns: building a select() costs more than running it."""
+    held = customer_identifiers.alias("held")
+    custom = (
+        select(sql.json_object_agg(backend, held.c.name, held.c.value))
+        .where(
+            held.c.workspace_id == customers.c.workspace_id,
+            held.c.profile_id == customers.c.profile_id,
+        )
+        .correlate(customers)
+        .scalar_subquery()
+        .label("custom_identifiers")
+    )
+    matches = [
+        sql.one_of_parameter(backend, customers.c[column], f"in_{column}")
+        for column in sorted(columns)
+    ]
+    return (
+        select(customers, custom)
+        .where(customers.c.workspace_id == bindparam("workspace_id"), or_(*matches))
+        .order_by(customers.c.profile_id)
+        .with_for_update(of=customers)
+    )
+
+
+_WRITTEN_COLUMNS = ("external_id", "email", "phone", "anonymous_id", "attributes")
+
+# PostgreSQL: every new and changed row of a batch in one statement, the values as arrays
+# (one statement text whatever the batch size, so its plan is prepared once).
+_POSTGRES_WRITE = text(
+    """
+    WITH inserted AS (
+        INSERT INTO customers (workspace_id, profile_id, external_id, email, phone,
+                               anonymous_id, attributes, created_at, updated_at)
+        SELECT :workspace_id, n.profile_id, n.external_id, n.email, n.phone, n.anonymous_id,
+               CAST(n.attributes AS jsonb), n.created_at, n.created_at
+        FROM unnest(CAST(:new_profile_id AS text[]), CAST(:new_external_id AS text[]),
+                    CAST(:new_email AS text[]), CAST(:new_phone AS text[]),
+                    CAST(:new_anonymous_id AS text[]), CAST(:new_attributes AS text[]),
+                    CAST(:new_created_at AS timestamptz[]))
+             AS n(profile_id, external_id, email, phone, anonymous_id, attributes, created_at)
+        RETURNING 1
+    )
+    UPDATE customers AS c
+    SET external_id = u.external_id, email = u.email, phone = u.phone,
+        anonymous_id = u.anonymous_id, attributes = CAST(u.attributes AS jsonb),
+        updated_at = u.updated_at
+    FROM unnest(CAST(:profile_id AS text[]), CAST(:external_id AS text[]),
+                CAST(:email AS text[]), CAST(:phone AS text[]), CAST(:anonymous_id AS text[]),
+                CAST(:attributes AS text[]), CAST(:updated_at AS timestamptz[]))
+         AS u(profile_id, external_id, email, phone, anonymous_id, attributes, updated_at)
+    WHERE c.workspace_id = :workspace_id AND c.profile_id = u.profile_id
+    """
+)
+
+
+async def write_rows(
+    connection: AsyncConnection,
+    workspace_id: str,
+    new_rows: Sequence[dict[str, Any]],
+    changed_rows: Sequence[dict[str, Any]],
+) -> None:
+    """Insert `new_rows` and overwrite the identifier columns, attributes and
+    `updated_at` of `changed_rows` (rows the caller holds locked), as rows of the table."""
+    if not new_rows and not changed_rows:
+        return
+    if sql.backend_of(connection) == "postgresql":
+        parameters: dict[str, Any] = {"workspace_id": workspace_id}
+        for column in ("profile_id", *_WRITTEN_COLUMNS):
+            parameters[f"new_{column}"] = [_text_of(row, column) for row in new_rows]
+            parameters[column] = [_text_of(row, column) for row in changed_rows]
+        parameters["new_created_at"] = [row["created_at"] for row in new_rows]
+        parameters["updated_at"] = [row["updated_at"] for row in changed_rows]
+        await connection.execute(_POSTGRES_WRITE, parameters)
+        return
+    if new_rows:
+        await connection.execute(customers.insert(), list(new_rows))
+    if changed_rows:
+        await connection.execute(
+            _SQLITE_UPDATE,
+            [
+                {
+                    "key_workspace_id": workspace_id,
+                    "key_profile_id": row["profile_id"],
+                    **{
+                        f"new_{column}": row[column] for column in (*_WRITTEN_COLUMNS, "updated_at")
+                    },
+                }
+                for row in changed_rows
+            ],
+        )
+
+
+def _text_of(row: dict[str, Any], column: str) -> Any:
+    value = row[column]
+    return dump_json(value) if column == "attributes" else value
+
+
+_SQLITE_UPDATE = (
+    update(customers)
+    .where(
+        customers.c.workspace_id == bindparam("key_workspace_id"),
+        customers.c.profile_id == bindparam("key_profile_id"),
+    )
+    .values(
+        **{
+            column: bindparam(f"new_{column}", type_=customers.c[column].type)
+            for column in (*_WRITTEN_COLUMNS, "updated_at")
+        },
+    )
+)

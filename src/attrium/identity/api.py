@@ -11,6 +11,7 @@ from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
+from attrium.customers import service as customers
 from attrium.customers.identity import parse_ref
 from attrium.customers.schemas import customer_body
 from attrium.identity import merge as merging
@@ -35,6 +36,7 @@ async def merge_customers(
         actor,
         body.primary.to_ref("primary", max_bytes),
         body.secondary.to_ref("secondary", max_bytes),
+        customers.native_options(actor, settings),
     )
     return JsonResponse(
         {

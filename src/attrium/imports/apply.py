@@ -3,7 +3,7 @@
 A job's progress (the next record to read and its counters) commits in the same
 transaction as the batch it counts, so a runner that dies mid-batch leaves nothing
 half-applied, and the next runner to claim the job resumes after the last committed
-batch. Rows apply through the customers service's batch path (`customers.batch`):
+batch. Rows apply through the customers' batch pipeline (`customers.pipeline`):
 the API's rules, one implementation.
 """
 
@@ -21,8 +21,9 @@ from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, IdentifierConflict, IdentifierSuppressed, NotFound
 from attrium.core.settings import Settings
+from attrium.customers import pipeline
 from attrium.customers import service as customers
-from attrium.customers.batch import BatchOutcome, BatchWrite, upsert_batch
+from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.identity.suppressions import suppression_errors
 from attrium.imports import store
 from attrium.imports.formats import (
@@ -185,7 +186,7 @@ async def _apply_batch(
 ) -> None:
     try:
         async with db.transaction() as connection:
-            outcomes = await upsert_batch(connection, actor, [w for _, w in writes], options)
+            outcomes = await pipeline.apply(connection, actor, [w for _, w in writes], options)
             await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
@@ -201,7 +202,7 @@ async def _one(
 ) -> BatchOutcome:
     try:
         async with connection.begin_nested():
-            [outcome] = await upsert_batch(connection, actor, [write], options)
+            [outcome] = await pipeline.apply(connection, actor, [write], options)
             return outcome
     except IntegrityError:
         message = "an identifier in the row was taken by a concurrent write"

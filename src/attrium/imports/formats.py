@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
 from attrium.core.problems import field_errors
-from attrium.customers.batch import BatchWrite
 from attrium.customers.identity import COLUMN_KINDS, CustomerRef, IdentifierKind, normalise
+from attrium.customers.pipeline import BatchWrite
 from attrium.customers.schemas import CustomerIn
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -5,7 +5,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    ColumnElement,
     ForeignKey,
     Table,
     Text,
@@ -18,11 +17,14 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     update,
 )
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity.store import activity
+from attrium.activity.store import CUSTOMER_CHANGE_TYPES, activity
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 from attrium.customers.store import customers
@@ -133,39 +135,40 @@ async def delete_segment(connection: AsyncConnection, workspace_id: str, segment
     return bool(result.rowcount)
 
 
-def _identifier_name(connection: AsyncConnection) -> ColumnElement[Any]:
-    details = activity.c.details
-    if connection.dialect.name == "postgresql":
-        return details.op("->>", return_type=Text)(literal("identifier", Text))
-    return func.json_extract(details, "$.identifier")
-
-
 def _first_attribute_changes(
     connection: AsyncConnection, workspace_id: str, since: datetime
 ) -> Any:
     """Per customer, the attributes as they were at `since`, as a patch onto today's.
 
-    The first change of each attribute after `since` holds its value at `since` in
-    `old_value` (NULL: it had none); merging those onto today's attributes gives the
-    attributes at `since`.
+    The first entry after `since` that changed an attribute holds its value at `since`
+    as that change's "old" (null: it had none); merging those onto today's attributes
+    gives the attributes at `since`.
     """
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        changed = activity.c.changes.op("->", return_type=JSONB)(literal("attributes", Text))
+        pairs = func.jsonb_each(changed).table_valued("key", "value").lateral("pairs")
+        old_value = pairs.c.value.op("->", return_type=JSONB)(literal("old", Text))
+    else:
+        pairs = func.json_each(activity.c.changes, "$.attributes").table_valued("key", "value")
+        pairs = pairs.alias("pairs")
+        old_value = pairs.c.value.op("->", return_type=Text)(literal("$.old", Text))
     rank = func.row_number().over(
-        partition_by=(activity.c.profile_id, activity.c.attribute),
+        partition_by=(activity.c.profile_id, pairs.c.key),
         order_by=(activity.c.created_at, activity.c.activity_id),
     )
     changes = (
-        select(
-            activity.c.profile_id, activity.c.attribute, activity.c.old_value, rank.label("rank")
-        )
+        select(activity.c.profile_id, pairs.c.key, old_value.label("old_value"), rank.label("rank"))
+        .select_from(activity.join(pairs, true()))
         .where(
             activity.c.workspace_id == workspace_id,
-            activity.c.type == "attribute_changed",
+            activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
             activity.c.created_at > since,
         )
         .subquery("changes")
     )
     json_access = json_access_for(connection.dialect.name)
-    patch = json_access.object_agg(changes.c.attribute, changes.c.old_value)
+    patch = json_access.object_agg(changes.c.key, changes.c.old_value)
     return (
         select(changes.c.profile_id, patch.label("patch"))
         .where(changes.c.rank == 1)
@@ -178,14 +181,24 @@ def _held_at(
     connection: AsyncConnection, workspace_id: str, name: str, since: datetime
 ) -> Condition:
     """Whether the customer held identifier `name` at `since`, from its first later change."""
+    if connection.dialect.name == "postgresql":
+        identifier = activity.c.changes.op("#>", return_type=JSONB)(
+            literal(["identifiers", name], postgresql.ARRAY(Text))
+        )
+        changed = identifier.is_not(None)
+        old = identifier.op("->", return_type=JSONB)(literal("old", Text))
+        held_before = func.jsonb_typeof(old) != "null"
+    else:
+        changed = func.json_type(activity.c.changes, f"$.identifiers.{name}").is_not(None)
+        held_before = func.json_type(activity.c.changes, f"$.identifiers.{name}.old") != "null"
     first_old_value_held = (
-        select(case((activity.c.old_value.is_(None), 0), else_=1))
+        select(case((held_before, 1), else_=0))
         .where(
             activity.c.workspace_id == workspace_id,
             activity.c.profile_id == customers.c.profile_id,
-            activity.c.type == "identifier_changed",
+            activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
             activity.c.created_at > since,
-            _identifier_name(connection) == name,
+            changed,
         )
         .order_by(activity.c.created_at, activity.c.activity_id)
         .limit(1)

@@ -29,11 +29,10 @@ router = APIRouter(route_class=UiRoute)
 CUSTOMERS_PER_PAGE = 25
 ACTIVITY_PER_PAGE = 50
 FAILURE_TYPES = frozenset({ActivityType.ATTRIBUTE_UPDATE_FAILURE, ActivityType.WRITE_REJECTED})
-# Entries whose old and new values are shown as before → after.
+# Entries whose one old and new value are shown as before → after (a customer write's
+# entry shows each of its changes).
 CHANGE_TYPES = frozenset(
     {
-        ActivityType.ATTRIBUTE_CHANGED,
-        ActivityType.IDENTIFIER_CHANGED,
         ActivityType.SUBSCRIPTION_CHANGED,
         ActivityType.UNSUBSCRIBED_CHANGED,
         ActivityType.TOPIC_PREFERENCE_CHANGED,

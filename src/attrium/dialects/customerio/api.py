@@ -137,11 +137,7 @@ async def identify(
 ) -> Response:
     """Add or update a person; identifier conflicts answer 200 and are logged."""
     person = PersonWrite.parse(identifier, body)
-    options = service.WriteOptions(
-        limits=_limits(actor, settings),
-        max_identifier_bytes=MAX_IDENTIFIER_BYTES,
-        locked_kinds=_locked_identifiers(actor, settings, person.ref),
-    )
+    options = _write_options(actor, settings, person.ref)
     # `_update` for nobody, an unknown cio_id, or a suppressed person: Customer.io
     # drops the request and logs it; the service has recorded it in the activity log.
     if person.preferences.given and Scope.SUBSCRIPTIONS_WRITE not in actor.scopes:
@@ -162,13 +158,17 @@ async def delete(identifier: str, db: DatabaseDep, actor: TrackActor) -> Respons
 
 @router.post("/merge_customers")
 async def merge_customers(
-    db: DatabaseDep, actor: TrackActor, body: Annotated[dict[str, Any], Body()]
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: TrackActor,
+    body: Annotated[dict[str, Any], Body()],
 ) -> Response:
     """Merge the secondary person into the primary, which must exist."""
     primary = merge_side_ref("primary", body.get("primary"))
     secondary = merge_side_ref("secondary", body.get("secondary"))
+    options = _write_options(actor, settings, primary)
     try:
-        await merging.merge(db, actor, primary, secondary)
+        await merging.merge(db, actor, primary, secondary, options)
     except NotFound as missing:
         # A secondary that is already gone (a repeated merge) leaves nothing to do.
         if not any(error.field == "secondary" for error in missing.errors):
@@ -189,6 +189,14 @@ async def unsuppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Res
     with contextlib.suppress(NotFound):
         await identity.unsuppress(db, actor, person_ref(identifier, "identifier"))
     return JsonResponse(OK)
+
+
+def _write_options(actor: Actor, settings: Settings, ref: CustomerRef) -> service.WriteOptions:
+    return service.WriteOptions(
+        limits=_limits(actor, settings),
+        max_identifier_bytes=MAX_IDENTIFIER_BYTES,
+        locked_kinds=_locked_identifiers(actor, settings, ref),
+    )
 
 
 def _locked_identifiers(

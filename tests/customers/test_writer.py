@@ -1,4 +1,4 @@
-"""Group commit: concurrent writes of one key share a transaction, each answered alone.
+"""Group commit: concurrent writes share a transaction, each answered alone.
 
 The writes are started together on the server's event loop: the first goes alone, the
 others queue behind it and are applied as one batch when it ends.
@@ -13,31 +13,32 @@ import pytest
 
 from attrium.core.errors import AttriumError, NotFound, ValidationFailed
 from attrium.customers import service
-from attrium.customers.coalesce import WriteCoalescer
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite
+from attrium.customers.pipeline import BatchWrite
 from attrium.customers.service import native_options
+from attrium.customers.writer import Writer
 from tests.support.activity import activity_of
 from tests.support.workspaces import TestWorkspace
+
+
+def patch_of(customer: str, patch: dict[str, Any]) -> BatchWrite:
+    ref = CustomerRef(IdentifierKind.ID, customer)
+    return BatchWrite(ref, CustomerWrite(attributes=patch, update_only=True))
 
 
 def patches(
     workspace: TestWorkspace, writes: list[tuple[str, dict[str, Any]]]
 ) -> list[dict[str, Any] | AttriumError]:
-    """Run the writes concurrently through one coalescer; each one's attributes or error."""
+    """Run the writes concurrently through one writer; each one's attributes or error."""
     backend = workspace.backend
     actor = workspace.actor
     options = native_options(actor, backend.settings)
-    coalescer = WriteCoalescer(backend.db, 1)
+    writer = Writer(backend.db, 1)
 
     async def one(customer: str, patch: dict[str, Any]) -> dict[str, Any] | AttriumError:
-        ref = CustomerRef(IdentifierKind.ID, customer)
-        write = CustomerWrite(attributes=patch, update_only=True)
-        try:
-            outcome = await coalescer.upsert(actor, ref, write, options)
-        except AttriumError as error:
-            return error
-        return outcome.customer.attributes
+        [result] = await writer.apply(actor, [patch_of(customer, patch)], options)
+        return result if isinstance(result, AttriumError) else result.customer.attributes
 
     async def every() -> list[dict[str, Any] | AttriumError]:
         return await asyncio.gather(*(one(customer, patch) for customer, patch in writes))
@@ -54,8 +55,8 @@ def test_concurrent_writes_apply_and_answer_each_its_own(
     assert answers == [{"n": number, "score": number * 10} for number in range(6)]
     for number in range(6):
         assert api.get(f"/v1/customers/c{number}").json()["attributes"]["score"] == number * 10
-        changes = [e for e in activity_of(api, f"c{number}") if e["type"] == "attribute_changed"]
-        assert (changes[0]["attribute"], changes[0]["new_value"]) == ("score", number * 10)
+        changes = [e for e in activity_of(api, f"c{number}") if e["type"] == "customer_updated"]
+        assert changes[0]["changes"] == {"attributes": {"score": {"old": None, "new": number * 10}}}
         assert changes[0]["key_id"] == workspace.actor.key_id
 
 
@@ -105,7 +106,7 @@ def test_new_attributes_of_a_batch_enter_the_catalog_once(
 
 
 @pytest.mark.parametrize("patch", [{"plan": "pro"}, {"plan": None}])
-def test_the_route_answers_through_the_coalescer(
+def test_the_route_answers_through_the_writer(
     api: httpx.Client, workspace: TestWorkspace, patch: dict[str, Any]
 ) -> None:
     api.put("/v1/customers/c1", json={"attributes": {"plan": "free"}})
@@ -125,9 +126,7 @@ def test_the_route_answers_through_the_coalescer(
     assert all(answer.json()["attributes"] == expected for answer in answers)
 
 
-def test_service_upsert_and_the_coalescer_agree(
-    api: httpx.Client, workspace: TestWorkspace
-) -> None:
+def test_writes_alone_and_batched_agree(api: httpx.Client, workspace: TestWorkspace) -> None:
     """The same writes, alone and batched, leave the same customers and activity."""
     for prefix in ("alone", "batched"):
         for number in range(3):
@@ -144,7 +143,7 @@ def test_service_upsert_and_the_coalescer_agree(
     def seen(customer: str) -> tuple[Any, list[tuple[Any, ...]]]:
         attributes = api.get(f"/v1/customers/{customer}").json()["attributes"]
         entries = [
-            (e["type"], e["attribute"], e["old_value"], e["new_value"], e["key_id"], e["source"])
+            (e["type"], e["changes"]["attributes"], e["key_id"], e["source"])
             for e in activity_of(api, customer)
         ]
         return attributes, entries
@@ -153,35 +152,33 @@ def test_service_upsert_and_the_coalescer_agree(
         assert seen(f"alone{number}") == seen(f"batched{number}")
 
 
-def test_a_write_cancelled_as_the_turn_reaches_it_passes_the_turn_on(
+def test_a_write_whose_caller_went_away_is_skipped(
     api: httpx.Client, workspace: TestWorkspace
 ) -> None:
-    """A queued write whose client goes away just after the turn came to it hands it on.
+    """A queued write whose client went away is dropped, and the writer goes on.
 
-    Otherwise the key would keep a turn nobody uses, and with one turn every later
-    write of the key would queue forever.
+    Otherwise a turn could be held for nobody, and with one turn every later write
+    would queue forever.
     """
     api.put("/v1/customers/c1", json={})
     backend = workspace.backend
     actor = workspace.actor
     options = native_options(actor, backend.settings)
-    coalescer = WriteCoalescer(backend.db, 1)
-    ref = CustomerRef(IdentifierKind.ID, "c1")
-    key = (actor.workspace_id, actor.key_id, actor.source)
-
-    def write(value: int) -> CustomerWrite:
-        return CustomerWrite(attributes={"n": value}, update_only=True)
+    writer = Writer(backend.db, 1)
 
     async def scenario() -> dict[str, Any]:
-        coalescer._under_way[key] = 1  # a write alone holds the one turn: the next queues
-        queued = asyncio.create_task(coalescer.upsert(actor, ref, write(1), options))
+        writer._under_way = 1  # a transaction under way takes the only place: the next waits
+        queued = asyncio.create_task(writer.apply(actor, [patch_of("c1", {"n": 1})], options))
         await asyncio.sleep(0)
-        coalescer._next(key)  # the write alone ends and hands the turn to the queued one
-        queued.cancel()  # whose client goes away before it runs
+        queued.cancel()  # its client goes away
         with suppress(asyncio.CancelledError):
             await queued
-        later = coalescer.upsert(actor, ref, write(2), options)
-        return (await asyncio.wait_for(later, 30)).customer.attributes
+        writer._under_way = 0  # the transaction ends
+        later = writer.apply(actor, [patch_of("c1", {"n": 2})], options)
+        [result] = await asyncio.wait_for(later, 30)
+        assert not isinstance(result, AttriumError)
+        return result.customer.attributes
 
     assert backend.run(scenario()) == {"n": 2}
-    assert coalescer._under_way == {}
+    assert writer._under_way == 0
+    assert api.get("/v1/customers/c1").json()["attributes"] == {"n": 2}

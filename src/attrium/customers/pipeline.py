@@ -399,7 +399,7 @@ class _Writes:
             connection,
             workspace_id,
             [plan.state.row for plan in self.creates],
-            [plan.state.row for plan in changed],
+            [(plan.state.row, plan.state.changed_columns) for plan in changed],
         )
         new_custom = [
             (plan.state.profile_id, name, value)

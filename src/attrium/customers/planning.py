@@ -134,10 +134,12 @@ def _target(
 
 @dataclass(frozen=True, slots=True)
 class CustomerState:
-    """A customer's row and custom identifiers as a write leaves them (or found them)."""
+    """A customer's row and custom identifiers as a write leaves them (or found them),
+    and which identifier columns of the row the write changed."""
 
     row: dict[str, Any]
     custom_identifiers: dict[str, str]
+    changed_columns: frozenset[str] = frozenset()
 
     @property
     def profile_id(self) -> str:
@@ -246,11 +248,13 @@ def plan_update(
     new_row = dict(row)
     new_custom = dict(found.custom_identifiers)
     custom_changes: dict[str, str | None] = {}
+    columns: set[str] = set()
     for accepted_change in accepted:
         if accepted_change.kind is IdentifierKind.CUSTOM and accepted_change.name:
             custom_changes[accepted_change.name] = accepted_change.value
             _set_or_remove(new_custom, accepted_change.name, accepted_change.value)
         else:
+            columns.add(COLUMN_NAMES[accepted_change.kind])
             new_row[COLUMN_NAMES[accepted_change.kind]] = accepted_change.value
     changed = bool(accepted or attribute_patch)
     if changed:
@@ -263,7 +267,7 @@ def plan_update(
         {c.field: change(_current_value(found, c), c.value) for c in accepted},
     )
     return UpdatePlan(
-        state=CustomerState(new_row, new_custom),
+        state=CustomerState(new_row, new_custom, frozenset(columns)),
         changed=changed,
         entries=[*([entry] if entry else []), *_conflict_entries(profile_id, conflicts)],
         conflicts=conflicts,
@@ -428,6 +432,7 @@ def plan_merge(
     identifiers: dict[str, Any] = {}
     moved: list[str] = []
     dropped: list[str] = []
+    columns: set[str] = set()
     for kind in COLUMN_KINDS:
         column = COLUMN_NAMES[kind]
         value = secondary.row[column]
@@ -435,6 +440,7 @@ def plan_merge(
             continue
         if primary.row[column] is None:
             row[column] = value
+            columns.add(column)
             identifiers[kind.value] = change(None, value)
             moved.append(kind.value)
         else:
@@ -458,5 +464,10 @@ def plan_merge(
     )
     assert entry is not None
     return MergePlan(
-        CustomerState(row, custom), entry, moved, dropped, sorted(gained), custom_changes
+        CustomerState(row, custom, frozenset(columns)),
+        entry,
+        moved,
+        dropped,
+        sorted(gained),
+        custom_changes,
     )

@@ -326,37 +326,39 @@ async def write_rows(
     connection: AsyncConnection,
     workspace_id: str,
     new_rows: Sequence[dict[str, Any]],
-    changed_rows: Sequence[dict[str, Any]],
+    changed: Sequence[tuple[dict[str, Any], frozenset[str]]],
 ) -> None:
-    """Insert `new_rows` and overwrite the identifier columns, attributes and
-    `updated_at` of `changed_rows` (rows the caller holds locked), as rows of the table."""
-    if not new_rows and not changed_rows:
+    """Insert `new_rows`; overwrite the attributes and `updated_at` of each changed row
+    (held locked by the caller), and the identifier columns named beside it."""
+    if not new_rows and not changed:
         return
     if sql.backend_of(connection) == "postgresql":
+        # Every identifier column is written: PostgreSQL compares the values itself,
+        # and one statement text serves every batch.
+        rows = [row for row, _ in changed]
         parameters: dict[str, Any] = {"workspace_id": workspace_id}
         for column in ("profile_id", *_WRITTEN_COLUMNS):
             parameters[f"new_{column}"] = [_text_of(row, column) for row in new_rows]
-            parameters[column] = [_text_of(row, column) for row in changed_rows]
+            parameters[column] = [_text_of(row, column) for row in rows]
         parameters["new_created_at"] = [row["created_at"] for row in new_rows]
-        parameters["updated_at"] = [row["updated_at"] for row in changed_rows]
+        parameters["updated_at"] = [row["updated_at"] for row in rows]
         await connection.execute(_POSTGRES_WRITE, parameters)
         return
     if new_rows:
         await connection.execute(customers.insert(), list(new_rows))
-    if changed_rows:
-        await connection.execute(
-            _SQLITE_UPDATE,
-            [
-                {
-                    "key_workspace_id": workspace_id,
-                    "key_profile_id": row["profile_id"],
-                    **{
-                        f"new_{column}": row[column] for column in (*_WRITTEN_COLUMNS, "updated_at")
-                    },
-                }
-                for row in changed_rows
-            ],
+    # SQLite rewrites the index entries of every column a statement sets, changed or
+    # not: each group of rows sets only the identifier columns it changes.
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row, columns in changed:
+        shapes.setdefault(columns, []).append(
+            {
+                "key_workspace_id": workspace_id,
+                "key_profile_id": row["profile_id"],
+                **{f"new_{column}": row[column] for column in (*columns, *_ALWAYS_WRITTEN)},
+            }
         )
+    for columns, rows in shapes.items():
+        await connection.execute(_sqlite_update(columns), rows)
 
 
 def _text_of(row: dict[str, Any], column: str) -> Any:
@@ -364,16 +366,21 @@ def _text_of(row: dict[str, Any], column: str) -> Any:
     return dump_json(value) if column == "attributes" else value
 
 
-_SQLITE_UPDATE = (
-    update(customers)
-    .where(
-        customers.c.workspace_id == bindparam("key_workspace_id"),
-        customers.c.profile_id == bindparam("key_profile_id"),
+_ALWAYS_WRITTEN = ("attributes", "updated_at")
+
+
+@functools.cache
+def _sqlite_update(columns: frozenset[str]) -> Any:
+    return (
+        update(customers)
+        .where(
+            customers.c.workspace_id == bindparam("key_workspace_id"),
+            customers.c.profile_id == bindparam("key_profile_id"),
+        )
+        .values(
+            **{
+                column: bindparam(f"new_{column}", type_=customers.c[column].type)
+                for column in (*sorted(columns), *_ALWAYS_WRITTEN)
+            }
+        )
     )
-    .values(
-        **{
-            column: bindparam(f"new_{column}", type_=customers.c[column].type)
-            for column in (*_WRITTEN_COLUMNS, "updated_at")
-        },
-    )
-)

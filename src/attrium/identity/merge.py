@@ -86,7 +86,9 @@ async def _merge(
     )
     # The secondary goes first, so that its identifiers are free for the primary.
     await customer_store.delete_customer(connection, workspace_id, secondary_id)
-    await customer_store.write_rows(connection, workspace_id, [], [plan.primary.row])
+    await customer_store.write_rows(
+        connection, workspace_id, [], [(plan.primary.row, plan.primary.changed_columns)]
+    )
     await customer_store.set_custom_identifiers(
         connection,
         workspace_id,

@@ -163,27 +163,3 @@ async def reassign(
         .values(profile_id=to_profile_id)
     )
     return int(result.rowcount)
-
-
-async def last_writes(
-    connection: AsyncConnection, workspace_id: str, attribute: str
-) -> dict[str, Any]:
-    """When `attribute` was last written, by which key and through which route family."""
-    changed = (
-        (activity.c.workspace_id == workspace_id)
-        & (activity.c.attribute == attribute)
-        & (activity.c.type == "attribute_changed")
-    )
-    last = (
-        await connection.execute(
-            select(activity.c.created_at, activity.c.key_id, activity.c.source)
-            .where(changed)
-            .order_by(activity.c.created_at.desc())
-            .limit(1)
-        )
-    ).first()
-    return {
-        "last_written_at": last.created_at if last else None,
-        "last_written_by": last.key_id if last else None,
-        "last_written_source": last.source if last else None,
-    }

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry
+from attrium.attributes import stats as attribute_stats
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.attributes.writes import prepare_many
 from attrium.auth.actor import Actor
@@ -219,7 +220,7 @@ async def _apply_round(
                     item.patch,
                     options,
                 )
-                writes.update(item.index, target, plan)
+                writes.update(item.index, target, plan, rows[target]["attributes"])
         except AttriumError as error:
             outcomes[item.index] = BatchOutcome(error=error)
     await writes.execute(connection, actor)
@@ -264,15 +265,20 @@ class _Writes:
     creates: list[CreatePlan] = field(default_factory=list)
     updates: list[tuple[str, UpdatePlan]] = field(default_factory=list)
     outcomes: dict[int, BatchOutcome] = field(default_factory=dict)
+    stat_changes: attribute_stats.StatChanges = field(default_factory=attribute_stats.StatChanges)
 
     def create(self, index: int, plan: CreatePlan) -> None:
         self.creates.append(plan)
+        self.stat_changes.add_created(plan.row["attributes"])
         self.outcomes[index] = BatchOutcome(
             plan.profile_id, True, conflicts=plan.conflicts, changed=True
         )
 
-    def update(self, index: int, profile_id: str, plan: UpdatePlan) -> None:
+    def update(
+        self, index: int, profile_id: str, plan: UpdatePlan, old_attributes: dict[str, Any]
+    ) -> None:
         self.updates.append((profile_id, plan))
+        self.stat_changes.add_write(old_attributes, plan.attribute_patch)
         self.outcomes[index] = BatchOutcome(
             profile_id, False, conflicts=plan.conflicts, changed=plan.changed
         )
@@ -299,6 +305,7 @@ class _Writes:
             for name, value in plan.custom_identifiers.items()
         ]
         await store.set_custom_identifiers(connection, workspace_id, custom_changes)
+        await attribute_stats.record(connection, actor, self.stat_changes)
         entries = [entry for plan in self.creates for entry in plan.entries]
         entries.extend(entry for _, plan in self.updates for entry in plan.entries)
         await activity.record(connection, actor, entries)

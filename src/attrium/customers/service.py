@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes import service as catalog
+from attrium.attributes import stats as attribute_stats
 from attrium.attributes.models import CUSTOMER_NAMESPACE, AttributeLimits, limits_for
 from attrium.attributes.writes import effective_patch, prepare_values
 from attrium.auth.actor import Actor
@@ -302,6 +303,7 @@ def plan_create(
 
 async def _create(connection: AsyncConnection, actor: Actor, plan: CreatePlan) -> WriteOutcome:
     await store.insert(connection, plan.row)
+    await attribute_stats.record_writes(connection, actor, [({}, plan.row["attributes"])])
     for name, value in plan.custom_identifiers.items():
         await store.set_custom_identifier(
             connection, actor.workspace_id, plan.profile_id, name, value
@@ -386,6 +388,8 @@ async def _update(
             plan.attribute_patch,
             utcnow(),
         )
+    written = [(locked[0]["attributes"], plan.attribute_patch)]  # before, and what changed
+    await attribute_stats.record_writes(connection, actor, written)
     for name, value in plan.custom_identifiers.items():
         await store.set_custom_identifier(connection, actor.workspace_id, profile_id, name, value)
     await activity.record(connection, actor, plan.entries)

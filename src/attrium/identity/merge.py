@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import service as activity
 from attrium.activity import store as activity_store
 from attrium.activity.service import ActivityEntry, ActivityType
+from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
@@ -80,6 +81,8 @@ async def _merge(
     await customer_store.update_customer(
         connection, actor.workspace_id, primary_id, columns, gained, utcnow()
     )
+    written, deleted = [(sides.primary["attributes"], gained)], [sides.secondary["attributes"]]
+    await attribute_stats.record_writes(connection, actor, written, deleted)  # catalog stats
     for name in moved_custom:
         await customer_store.set_custom_identifier(
             connection, actor.workspace_id, primary_id, name, sides.secondary_custom[name]

@@ -41,13 +41,13 @@ def test_delta_rows_one_per_touched_attribute() -> None:
 
 def test_fold_sums_and_keeps_the_newest_write() -> None:
     def delta(
-        delta_id: str, holders: int, at: datetime | None, key: str | None
+        batch_id: str, holders: int, at: datetime | None, key: str | None
     ) -> dict[str, object]:
         return {
             "workspace_id": "ws",
             "namespace": "customer",
             "name": "plan",
-            "delta_id": delta_id,
+            "batch_id": batch_id,
             "holders": holders,
             "last_written_at": at,
             "last_written_by": key,

@@ -18,6 +18,7 @@ in the catalog.
 
 import asyncio
 import logging
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
-from attrium.core.ids import new_ulids
 
 logger = logging.getLogger("attrium.attributes.stats")
 
@@ -109,13 +109,14 @@ def delta_rows(
 ) -> list[dict[str, Any]]:
     """One delta row per attribute the changes touched; `last_write` on those written."""
     names = sorted({name for name, change in changes.holders.items() if change} | changes.written)
+    batch_id = secrets.token_hex(12)  # a ULID took 7 µs: a tenth of what recording costs
     rows = []
-    for name, delta_id in zip(names, new_ulids(len(names)), strict=True):
+    for name in names:
         written = name in changes.written
         rows.append(
             {
                 "workspace_id": workspace_id,
-                "delta_id": delta_id,
+                "batch_id": batch_id,
                 "namespace": namespace,
                 "name": name,
                 "holders": changes.holders.get(name, 0),
@@ -167,7 +168,7 @@ async def read(
 def fold(deltas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Delta rows summed per attribute, each with its newest last write (base rows' shape)."""
     folded: dict[tuple[str, str, str], dict[str, Any]] = {}
-    newest: dict[tuple[str, str, str], tuple[datetime, str]] = {}
+    newest: dict[tuple[str, str, str], tuple[datetime, str]] = {}  # (time, batch id)
     for delta in deltas:
         key = (delta["workspace_id"], delta["namespace"], delta["name"])
         row = folded.setdefault(
@@ -185,9 +186,9 @@ def fold(deltas: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         row["holders"] += delta["holders"]
         written_at = delta["last_written_at"]
         if written_at is not None and (
-            key not in newest or newest[key] < (written_at, delta["delta_id"])
+            key not in newest or newest[key] < (written_at, delta["batch_id"])
         ):
-            newest[key] = (written_at, delta["delta_id"])
+            newest[key] = (written_at, delta["batch_id"])
             for column in ("last_written_at", "last_written_by", "last_written_source"):
                 row[column] = delta[column]
     return list(folded.values())

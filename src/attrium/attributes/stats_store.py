@@ -62,15 +62,16 @@ attribute_stats = Table(
     *_last_write_columns(),
 )
 
+# One row per attribute a recording touched; `batch_id` is the recording's random id.
 # `holders` is a change here (+ gained, - lost); the last write is None when the
-# transaction only removed holders without writing (erasure, merge, purge).
+# recording only removed holders without writing (erasure, merge, purge).
 attribute_stat_deltas = Table(
     "attribute_stat_deltas",
     metadata,
     _workspace_column(),
-    Column("delta_id", Text, primary_key=True),
+    Column("batch_id", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
     Column("namespace", Text, nullable=False),
-    Column("name", Text, nullable=False),
     Column("holders", BigInteger, nullable=False),
     *_last_write_columns(),
 )
@@ -104,7 +105,7 @@ def _namespace_query() -> Select[Any]:
     }
     stat_columns = [_base.holders, _base.last_written_at, _base.last_written_by]
     base = select(
-        _base.name, *stat_columns, _base.last_written_source, literal("", Text).label("delta_id")
+        _base.name, *stat_columns, _base.last_written_source, literal("", Text).label("batch_id")
     ).where(*(_base[column] == value for column, value in in_namespace.items()))
     deltas = select(
         _deltas.name,
@@ -112,13 +113,13 @@ def _namespace_query() -> Select[Any]:
         _deltas.last_written_at,
         _deltas.last_written_by,
         _deltas.last_written_source,
-        _deltas.delta_id,
+        _deltas.batch_id,
     ).where(*(_deltas[column] == value for column, value in in_namespace.items()))
     rows = union_all(base, deltas).subquery("rows")
     newest_first = (
         case((rows.c.last_written_at.is_(None), 1), else_=0),
         rows.c.last_written_at.desc(),
-        rows.c.delta_id.desc(),
+        rows.c.batch_id.desc(),
     )
     ranked = select(
         rows.c.name,
@@ -141,13 +142,13 @@ async def take_deltas(connection: AsyncConnection, limit: int) -> list[dict[str,
     the one transaction that deleted it, so concurrent compactions fold disjoint rows.
     """
     chosen = (
-        select(_deltas.workspace_id, _deltas.delta_id)
+        select(_deltas.workspace_id, _deltas.batch_id, _deltas.name)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     statement = (
         delete(attribute_stat_deltas)
-        .where(tuple_(_deltas.workspace_id, _deltas.delta_id).in_(chosen))
+        .where(tuple_(_deltas.workspace_id, _deltas.batch_id, _deltas.name).in_(chosen))
         .returning(*attribute_stat_deltas.c)
     )
     return [dict(row._mapping) for row in await connection.execute(statement)]

@@ -94,12 +94,14 @@ def upgrade() -> None:
     op.create_table(
         "attribute_stat_deltas",
         *_workspace_key("attribute_stat_deltas"),
-        sa.Column("delta_id", sa.Text(), nullable=False),
-        sa.Column("namespace", sa.Text(), nullable=False),
+        sa.Column("batch_id", sa.Text(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("namespace", sa.Text(), nullable=False),
         sa.Column("holders", sa.BigInteger(), nullable=False),
         *_last_write(),
-        sa.PrimaryKeyConstraint("workspace_id", "delta_id", name=op.f("pk_attribute_stat_deltas")),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "batch_id", "name", name=op.f("pk_attribute_stat_deltas")
+        ),
     )
     backend = op.get_bind().dialect.name
     op.execute(COUNT_HOLDERS[backend])

@@ -82,6 +82,7 @@ def _timed_reads(server: Server, headers: dict[str, str], config: BenchConfig) -
                 answer = client.get("/v1/attributes").raise_for_status()
                 timings.append(time.monotonic() - started)
     items = answer.json()["items"]
+    measured_at = datetime.now(UTC).isoformat(timespec="seconds")
     median_ms = round(statistics.median(timings) * 1000, 2)
     return {
         "median_ms": median_ms,
@@ -94,6 +95,7 @@ def _timed_reads(server: Server, headers: dict[str, str], config: BenchConfig) -
         "largest_count": max(item["customer_count"] for item in items),
         "repeats": len(timings),
         "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / len(timings), 2),
-        "load_average_1min": round(sampler.summary()["load_average_1min"], 2),
+        "load_average_1min": sampler.summary()["load_average_1min"],
+        "measured_at": measured_at,
         "command": f"GET /v1/attributes ({len(items)} attributes), {len(timings)} times",
     }

@@ -106,19 +106,20 @@ def _catalog_summary(results: dict[str, Any]) -> list[str]:
 def _catalog_table(results: dict[str, Any]) -> str:
     lines = [
         "| backend | customers | attributes | median ms | min ms | max ms | runs "
-        "| server CPU ms/request | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| server CPU ms/request | load average | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for backend, measured in results["backends"].items():
         row = measured.get("catalog")
         if not row:
-            lines.append(f"| {backend} | - | - | not measured | - | - | - | - | - |")
+            lines.append(f"| {backend} | - | - | not measured | - | - | - | - | - | - |")
             continue
         lines.append(
             f"| {backend} | {_fmt(row['customers'])} | {row['attributes']} | "
             f"{_fmt(row['median_ms'], 2)} | {_fmt(row['min_ms'], 2)} | "
             f"{_fmt(row['max_ms'], 2)} | {row['repeats']} | "
             f"{_fmt(row['server_cpu_ms_per_request'], 2)} | "
+            f"{_fmt(row['load_average_1min'], 2)} | "
             f"<= {_fmt(row['target_ms'], 0)} ms {'✅' if row['met'] else '❌'} |"
         )
     return "\n".join(lines)

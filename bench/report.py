@@ -122,6 +122,13 @@ def _catalog_table(results: dict[str, Any]) -> str:
             f"{_fmt(row['load_average_1min'], 2)} | "
             f"<= {_fmt(row['target_ms'], 0)} ms {'✅' if row['met'] else '❌'} |"
         )
+    separate = [
+        f"{backend}: {row['run']}, {row['measured_at']}"
+        for backend, measured in results["backends"].items()
+        if (row := measured.get("catalog")) and "run" in row
+    ]
+    if separate:
+        lines.append("\nMeasured apart from the run above: " + "; ".join(separate) + ".")
     return "\n".join(lines)
 
 

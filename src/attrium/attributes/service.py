@@ -211,6 +211,8 @@ async def update(
     new_type = type or current.type
     customers_with_value = 0
     if new_type is not current.type:
+        # Counted from the values, not the catalog's statistics: a decision about the
+        # values rests on the values (a rare admin call may afford the scan).
         customers_with_value = await customer_store.count_with_attribute(
             connection, actor.workspace_id, name
         )
@@ -253,6 +255,7 @@ async def delete(connection: AsyncConnection, actor: Actor, name: str, *, purge:
     """Remove a definition; its values too with `purge`, else only while nobody holds one."""
     await workspace_store.bump_catalog_version(connection, actor.workspace_id)
     await get(connection, actor, name, CUSTOMER_NAMESPACE)
+    # From the values, as for a type change (update).
     holders = await customer_store.count_with_attribute(connection, actor.workspace_id, name)
     if holders and not purge:
         raise Conflict(

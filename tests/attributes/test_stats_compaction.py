@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from attrium.attributes import stats
 from attrium.attributes.stats_store import attribute_stat_deltas
@@ -105,3 +105,26 @@ def test_compaction_alongside_writers(quiet_backend: LiveBackend) -> None:
     assert pending_deltas(workspace) == 0
     with workspace.client() as api:
         assert counts(api) == held(api)
+
+
+def test_writers_and_compaction_never_wait_for_each_other(quiet_backend: LiveBackend) -> None:
+    """Two open write transactions record the same attribute while a compaction runs.
+
+    Any wait for a lock fails at once (`lock_timeout`), so a design where writers share
+    a row (a counter per attribute) fails here. SQLite has one writer at a time anyway.
+    """
+    if quiet_backend.name == "sqlite":
+        pytest.skip("SQLite runs one write transaction at a time")
+    workspace = new_workspace(quiet_backend)
+    db, actor = quiet_backend.db, workspace.actor
+
+    async def overlapping() -> None:
+        async with db.transaction() as first, db.transaction() as second:
+            for connection in (first, second):
+                await connection.execute(text("SET LOCAL lock_timeout = '1ms'"))
+                await stats.record(connection, actor, stats.changes_of([({}, {"plan": "x"})]))
+            await stats.compact(db)
+
+    quiet_backend.run(overlapping())
+    compact(quiet_backend)
+    assert read(workspace)["plan"].holders == 2

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dataset, imports, report, segments, tools, upserts
+from bench import catalog, dataset, imports, report, segments, tools, upserts
 from bench.config import BenchConfig, load
 from bench.machine import describe
 from bench.seed import blank_customers, seed_customers
@@ -65,7 +65,21 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
             _bulk(config, backend, server, database_url, folder, found)
         finally:
             server.stop()
+    if config.measures("catalog"):
+        _catalog(config, backend, server, database_url, found)
     return found
+
+
+def _catalog(
+    config: BenchConfig, backend: str, server: Server, database_url: str, found: dict[str, Any]
+) -> None:
+    server.start()
+    found.setdefault("server_command", " ".join(server.command()))
+    try:
+        say(f"{backend}: catalog read at {config.catalog_customers} customers")
+        found["catalog"] = catalog.attrium_catalog(config, server, database_url)
+    finally:
+        server.stop()
 
 
 def _upserts(

@@ -16,7 +16,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-MEASURES = ("upserts", "import", "segments")
+MEASURES = ("upserts", "import", "segments", "catalog")
 
 
 def _only() -> tuple[str, ...]:
@@ -44,6 +44,8 @@ class BenchConfig:
     import_customers: int  # rows of the bulk import (and the segment data set)
     import_attributes: int
     segment_repeats: int
+    catalog_customers: int  # customers of the workspace whose catalog is read
+    catalog_repeats: int
     workers: int  # `attrium serve --workers`
     postgres_admin_url: str
     database_name: str
@@ -72,6 +74,8 @@ def load() -> BenchConfig:
         import_customers=_int("BENCH_IMPORT_CUSTOMERS", 50_000 if quick else 1_000_000),
         import_attributes=10,
         segment_repeats=_int("BENCH_SEGMENT_REPEATS", 5 if quick else 11),
+        catalog_customers=_int("BENCH_CATALOG_CUSTOMERS", 50_000 if quick else 1_000_000),
+        catalog_repeats=_int("BENCH_CATALOG_REPEATS", 5 if quick else 21),
         workers=_int("BENCH_WORKERS", 1),
         postgres_admin_url=os.environ.get("BENCH_POSTGRES_ADMIN_URL", POSTGRES_ADMIN_URL),
         database_name=os.environ.get("BENCH_DATABASE", "attrium_bench"),

@@ -84,6 +84,51 @@ def summary_table(results: dict[str, Any]) -> str:
                 f"{_fmt(ceiling.get(metric))} | {CEILING_NAMES[(backend, name)]} | "
                 f"{_fmt(ratio['ratio'], 2) if ratio else NONE} | {target} |"
             )
+    lines.extend(_catalog_summary(results))
+    return "\n".join(lines)
+
+
+def _catalog_summary(results: dict[str, Any]) -> list[str]:
+    """The catalog read has an absolute target (ms), no ceiling."""
+    lines = []
+    for backend, measured in results["backends"].items():
+        row = measured.get("catalog")
+        if not row:
+            continue
+        met = " ✅" if row["met"] else " ❌"
+        lines.append(
+            f"| {backend} | catalog (median ms) | {_fmt(row['median_ms'])} | - | - | - | "
+            f"<= {_fmt(row['target_ms'], 0)} ms{met} |"
+        )
+    return lines
+
+
+def _catalog_table(results: dict[str, Any]) -> str:
+    lines = [
+        "| backend | customers | attributes | median ms | min ms | max ms | runs "
+        "| server CPU ms/request | load average | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for backend, measured in results["backends"].items():
+        row = measured.get("catalog")
+        if not row:
+            lines.append(f"| {backend} | - | - | not measured | - | - | - | - | - | - |")
+            continue
+        lines.append(
+            f"| {backend} | {_fmt(row['customers'])} | {row['attributes']} | "
+            f"{_fmt(row['median_ms'], 2)} | {_fmt(row['min_ms'], 2)} | "
+            f"{_fmt(row['max_ms'], 2)} | {row['repeats']} | "
+            f"{_fmt(row['server_cpu_ms_per_request'], 2)} | "
+            f"{_fmt(row['load_average_1min'], 2)} | "
+            f"<= {_fmt(row['target_ms'], 0)} ms {'✅' if row['met'] else '❌'} |"
+        )
+    separate = [
+        f"{backend}: {row['run']}, {row['measured_at']}"
+        for backend, measured in results["backends"].items()
+        if (row := measured.get("catalog")) and "run" in row
+    ]
+    if separate:
+        lines.append("\nMeasured apart from the run above: " + "; ".join(separate) + ".")
     return "\n".join(lines)
 
 
@@ -180,6 +225,7 @@ def _commands(results: dict[str, Any]) -> str:
             "import_ceiling",
             "segment",
             "segment_ceiling",
+            "catalog",
         ):
             command = measured.get(key, {}).get("command")
             if command:
@@ -205,8 +251,8 @@ def generated(results: dict[str, Any]) -> str:
         f"{config['customers']:,} customers to upsert, {config['connections']} connections, "
         f"{config['duration']} s per upsert run, {config['import_customers']:,} customers x "
         f"{config['import_attributes']} attributes imported, {config['segment_repeats']} timed "
-        f"segment counts, `--workers {config['workers']}`"
-        + (" (quick run)" if config["quick"] else "")
+        f"segment counts, {config.get('catalog_customers', 0):,} customers in the catalog read, "
+        f"`--workers {config['workers']}`" + (" (quick run)" if config["quick"] else "")
     )
     return "\n\n".join(
         [
@@ -220,6 +266,8 @@ def generated(results: dict[str, Any]) -> str:
             _bulk_table(results),
             "### Segment count (two equalities and one range)",
             _segment_table(results),
+            "### Catalog read: `GET /v1/attributes`",
+            _catalog_table(results),
             "### Machine",
             _machine(results),
             "### Exact commands",

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from attrium import __version__
 from attrium.activity.api import router as activity_router
 from attrium.attributes.api import router as attributes_router
+from attrium.attributes.stats import StatsCompactor
 from attrium.auth.api import router as keys_router
 from attrium.core import logs, metrics, problems
 from attrium.core.database import Database
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.import_runner = ImportRunner(app.state.db, settings)
         if settings.import_runner:
             app.state.import_runner.start()
+        stats_compactor = StatsCompactor(app.state.db, settings.stats_compact_seconds)
+        stats_compactor.start()
         # What is alive once started (modules, tables, routes) lives as long as the
         # process; frozen, the cyclic collector stops walking it on every full pass
         # (a fifth of an import batch's CPU went there).
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             await app.state.import_runner.stop()
             await app.state.version_poller.stop()
+            await stats_compactor.stop()
             await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()

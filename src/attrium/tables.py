@@ -1,6 +1,7 @@
 """Every table, imported so that `metadata` is complete (migrations, tests)."""
 
 from attrium.activity.store import activity
+from attrium.attributes.stats_store import attribute_stat_deltas, attribute_stats
 from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
@@ -24,6 +25,8 @@ __all__ = [
     "activity",
     "api_keys",
     "attribute_definitions",
+    "attribute_stat_deltas",
+    "attribute_stats",
     "customer_identifiers",
     "customers",
     "import_chunks",

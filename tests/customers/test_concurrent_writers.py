@@ -55,6 +55,7 @@ def test_64_writers_on_two_processes_lose_nothing(shared_postgres: Deployment) -
     check_no_lost_attribute(customers, acknowledged)
     check_limit(catalog, acknowledged)
     check_identifiers_unique(customers)
+    check_catalog_counts(customers, catalog)
 
 
 def prepare(base_url: str, headers: dict[str, str]) -> None:
@@ -136,3 +137,12 @@ def check_identifiers_unique(customers: dict[str, dict[str, Any]]) -> None:
     holders = Counter(customer["email"] for customer in customers.values() if customer["email"])
     assert holders, "no writer got any contested e-mail"
     assert max(holders.values()) == 1, holders.most_common(3)
+
+
+def check_catalog_counts(
+    customers: dict[str, dict[str, Any]], catalog: list[dict[str, Any]]
+) -> None:
+    """The catalog's statistics, kept by both processes' writes, match the customers."""
+    holders = Counter(name for customer in customers.values() for name in customer["attributes"])
+    counted = {item["name"]: item["customer_count"] for item in catalog if item["customer_count"]}
+    assert counted == dict(holders)

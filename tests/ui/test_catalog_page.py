@@ -84,3 +84,18 @@ def test_catalog_shows_the_api_freshness_and_source(
     assert listed["freshness"] == "red"
     assert 'data-freshness="red"' in page
     assert "updated in real time through the API" in page
+
+
+def test_catalog_shows_the_counts_the_writes_keep(
+    browser_client: httpx.Client, workspace: TestWorkspace, api: httpx.Client
+) -> None:
+    for customer in ("ada", "bob", "cy"):
+        api.put(f"/v1/customers/{customer}", json={"attributes": {"plan": "pro"}})
+    api.delete("/v1/customers/cy")
+    sign_in(browser_client, workspace.token)
+
+    page = browser_client.get("/ui/catalog").text
+
+    row = page[page.index('data-attribute="plan"') :]
+    assert '<td data-label="Customers" class="number" data-cell="customer-count">2</td>' in row
+    assert f"by key <code>{workspace.actor.key_id}</code> via api" in row

@@ -231,27 +231,3 @@ def concerns(connection: AsyncConnection, workspace_id: str, name: str) -> Colum
     return activity.c.activity_id.in_(
         select(side.activity_id).where(side.workspace_id == workspace_id, side.attribute == name)
     )
-
-
-async def last_writes(
-    connection: AsyncConnection, workspace_id: str, attribute: str
-) -> dict[str, Any]:
-    """When `attribute` was last written, by which key and through which route family."""
-    changed = (
-        (activity.c.workspace_id == workspace_id)
-        & concerns(connection, workspace_id, attribute)
-        & activity.c.type.in_(CUSTOMER_CHANGE_TYPES)
-    )
-    last = (
-        await connection.execute(
-            select(activity.c.created_at, activity.c.key_id, activity.c.source)
-            .where(changed)
-            .order_by(activity.c.activity_id.desc())
-            .limit(1)
-        )
-    ).first()
-    return {
-        "last_written_at": last.created_at if last else None,
-        "last_written_by": last.key_id if last else None,
-        "last_written_source": last.source if last else None,
-    }

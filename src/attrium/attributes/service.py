@@ -6,9 +6,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity import store as activity_store
 from attrium.activity.service import ActivityEntry, ActivityType, record
-from attrium.attributes import store
+from attrium.attributes import stats, store
 from attrium.attributes.cache import current_catalog
 from attrium.attributes.models import (
     CUSTOMER_NAMESPACE,
@@ -173,12 +172,24 @@ async def list_definitions(
     return [Definition.from_row(row) for row in rows]
 
 
-async def _entry(connection: AsyncConnection, actor: Actor, definition: Definition) -> CatalogEntry:
-    writes = await activity_store.last_writes(connection, actor.workspace_id, definition.name)
-    holders = await customer_store.count_with_attribute(
-        connection, actor.workspace_id, definition.name
+def _entry(definition: Definition, found: stats.AttributeStats | None) -> CatalogEntry:
+    found = found or stats.AttributeStats()
+    last_write = found.last_write
+    return CatalogEntry(
+        definition=definition,
+        customer_count=found.holders,
+        last_written_at=last_write.at if last_write else None,
+        last_written_by=last_write.key_id if last_write else None,
+        last_written_source=last_write.source if last_write else None,
     )
-    return CatalogEntry(definition=definition, customer_count=holders, **writes)
+
+
+async def _entries(
+    connection: AsyncConnection, actor: Actor, definitions: list[Definition]
+) -> list[CatalogEntry]:
+    """The definitions with their statistics, read in one statement for all of them."""
+    found = await stats.read(connection, actor.workspace_id)
+    return [_entry(definition, found.get(definition.name)) for definition in definitions]
 
 
 async def update(
@@ -200,6 +211,8 @@ async def update(
     new_type = type or current.type
     customers_with_value = 0
     if new_type is not current.type:
+        # Counted from the values, not the catalog's statistics: a decision about the
+        # values rests on the values (a rare admin call may afford the scan).
         customers_with_value = await customer_store.count_with_attribute(
             connection, actor.workspace_id, name
         )
@@ -242,6 +255,7 @@ async def delete(connection: AsyncConnection, actor: Actor, name: str, *, purge:
     """Remove a definition; its values too with `purge`, else only while nobody holds one."""
     await workspace_store.bump_catalog_version(connection, actor.workspace_id)
     await get(connection, actor, name, CUSTOMER_NAMESPACE)
+    # From the values, as for a type change (update).
     holders = await customer_store.count_with_attribute(connection, actor.workspace_id, name)
     if holders and not purge:
         raise Conflict(
@@ -249,7 +263,8 @@ async def delete(connection: AsyncConnection, actor: Actor, name: str, *, purge:
             "delete with purge=true to remove their values too"
         )
     if holders:
-        await customer_store.purge_attribute(connection, actor.workspace_id, name)
+        purged = await customer_store.purge_attribute(connection, actor.workspace_id, name)
+        await stats.record(connection, actor, stats.purged(name, purged))  # catalog statistics
     await store.delete_definition(connection, actor.workspace_id, CUSTOMER_NAMESPACE, name)
     await _audit(
         connection,
@@ -268,8 +283,7 @@ async def defaults(connection: AsyncConnection, actor: Actor, namespace: str) ->
 async def catalog(db: Database, actor: Actor) -> list[CatalogEntry]:
     """Every customer attribute, with how many customers hold it and its last write."""
     async with db.reader() as connection:
-        definitions = await list_definitions(connection, actor)
-        return [await _entry(connection, actor, definition) for definition in definitions]
+        return await _entries(connection, actor, await list_definitions(connection, actor))
 
 
 async def definitions_by_name(db: Database, actor: Actor) -> dict[str, Definition]:
@@ -279,7 +293,8 @@ async def definitions_by_name(db: Database, actor: Actor) -> dict[str, Definitio
 
 async def catalog_entry(db: Database, actor: Actor, name: str) -> CatalogEntry:
     async with db.reader() as connection:
-        return await _entry(connection, actor, await get(connection, actor, name))
+        [entry] = await _entries(connection, actor, [await get(connection, actor, name)])
+        return entry
 
 
 async def define_attribute(
@@ -287,7 +302,8 @@ async def define_attribute(
 ) -> CatalogEntry:
     async with db.transaction() as connection:
         created = await define(connection, actor, definition, limits)
-        return await _entry(connection, actor, created)
+        [entry] = await _entries(connection, actor, [created])
+        return entry
 
 
 async def update_attribute(
@@ -295,7 +311,8 @@ async def update_attribute(
 ) -> CatalogEntry:
     async with db.transaction() as connection:
         updated = await update(connection, actor, name, limits, **changes)
-        return await _entry(connection, actor, updated)
+        [entry] = await _entries(connection, actor, [updated])
+        return entry
 
 
 async def delete_attribute(db: Database, actor: Actor, name: str, *, purge: bool) -> None:

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     import_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle runner looks for queued imports"
     )
+    stats_compact_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="how often a process folds the catalog statistics' deltas (0: never)",
+    )
     ui_session_hours: float = Field(
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry
+from attrium.attributes import stats as attribute_stats
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.attributes.writes import CheckedPatch, PatchChecker
 from attrium.auth.actor import Actor
@@ -382,13 +383,18 @@ class _Writes:
     creates: list[CreatePlan] = field(default_factory=list)
     updates: list[UpdatePlan] = field(default_factory=list)
     outcomes: dict[int, BatchOutcome] = field(default_factory=dict)
+    stat_changes: attribute_stats.StatChanges = field(default_factory=attribute_stats.StatChanges)
 
     def add(self, index: int, plan: CreatePlan | UpdatePlan) -> None:
         if isinstance(plan, CreatePlan):
             self.creates.append(plan)
+            self.stat_changes.add_created(plan.state.row["attributes"])
             outcome = BatchOutcome(plan.state, created=True, changed=True, conflicts=plan.conflicts)
         else:
             self.updates.append(plan)
+            self.stat_changes.add_changed(
+                plan.attributes_gained, plan.attributes_lost, plan.attributes_written
+            )
             outcome = BatchOutcome(plan.state, changed=plan.changed, conflicts=plan.conflicts)
         self.outcomes[index] = outcome
 
@@ -413,6 +419,7 @@ class _Writes:
             for name, value in plan.custom_identifier_changes.items()
         ]
         await store.set_custom_identifiers(connection, workspace_id, custom_changes)
+        await attribute_stats.record(connection, actor, self.stat_changes)
         entries = [entry for plan in self.creates for entry in plan.entries]
         entries.extend(entry for plan in self.updates for entry in plan.entries)
         await activity.record(connection, actor, entries)

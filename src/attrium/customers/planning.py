@@ -224,6 +224,7 @@ class UpdatePlan:
     conflicts: list[IdentifierConflictInfo]
     attributes_gained: list[str]
     attributes_lost: list[str]
+    attributes_written: list[str]
     custom_identifier_changes: dict[str, str | None]  # None removes
 
 
@@ -275,6 +276,7 @@ def plan_update(
             name for name, value in attribute_patch.items() if name not in old_attributes
         ],
         attributes_lost=[name for name, value in attribute_patch.items() if value is None],
+        attributes_written=list(attribute_patch),
         custom_identifier_changes=custom_changes,
     )
 

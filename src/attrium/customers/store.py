@@ -153,9 +153,9 @@ async def count_with_attribute(connection: AsyncConnection, workspace_id: str, n
     return int((await connection.execute(query)).scalar_one())
 
 
-async def purge_attribute(connection: AsyncConnection, workspace_id: str, name: str) -> None:
-    """Remove one attribute from every customer of the workspace."""
-    await connection.execute(
+async def purge_attribute(connection: AsyncConnection, workspace_id: str, name: str) -> int:
+    """Remove one attribute from every customer of the workspace; how many held it."""
+    result = await connection.execute(
         update(customers)
         .where(
             customers.c.workspace_id == workspace_id,
@@ -163,6 +163,7 @@ async def purge_attribute(connection: AsyncConnection, workspace_id: str, name: 
         )
         .values(attributes=sql.json_merge(connection, customers.c.attributes, {name: None}))
     )
+    return int(result.rowcount)
 
 
 # Set-based statements for batches of writes (imports).

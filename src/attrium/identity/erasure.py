@@ -3,6 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import store as activity_store
+from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
 from attrium.customers import store as customer_store
 from attrium.customers.identity import CustomerRef, IdentifierKind
@@ -37,4 +38,6 @@ async def erase(connection: AsyncConnection, actor: Actor, customer: Customer) -
         connection, actor.workspace_id, customer.profile_id, refs
     )
     await customer_store.delete_customer(connection, actor.workspace_id, customer.profile_id)
+    held = customer.attributes.keys() - customer.defaulted  # defaults are not held
+    await attribute_stats.record_writes(connection, actor, [], deleted=[held])
     return erased

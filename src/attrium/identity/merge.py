@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import service as activity
 from attrium.activity import store as activity_store
 from attrium.attributes import service as catalog
+from attrium.attributes import stats as attribute_stats
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
@@ -95,6 +96,10 @@ async def _merge(
         [(primary_id, name, value) for name, value in plan.custom_identifier_changes.items()],
     )
     await activity.record(connection, actor, [plan.entry])
+    changes = attribute_stats.StatChanges()
+    changes.add_changed(plan.gained_attributes, [], plan.gained_attributes)
+    changes.add_deleted(locked[secondary_id][0]["attributes"])
+    await attribute_stats.record(connection, actor, changes)
     defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
     return MergeOutcome(
         customer=Customer.from_row(plan.primary.row, plan.primary.custom_identifiers, defaults),

@@ -1,7 +1,7 @@
 """one activity entry per customer write
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009_attribute_stats
 
 A customer write used to log one row per attribute and per identifier it changed
 (`attribute_changed`, `identifier_changed`) beside its `customer_created` or
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from attrium.core.types import NameList
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009_attribute_stats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

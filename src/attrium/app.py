@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp
 
 from attrium import __version__
 from attrium.activity.api import router as activity_router
@@ -14,10 +15,11 @@ from attrium.auth.api import router as keys_router
 from attrium.core import logs, metrics, problems
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
-from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
-from attrium.core.middleware import RequestContextMiddleware
+from attrium.core.lean import lean
+from attrium.core.middleware import FrontDoor, FrontDoorSettings
 from attrium.core.ratelimit import rate_limiter
+from attrium.core.routing import RouteTable
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
@@ -33,7 +35,26 @@ from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
 from attrium.ui import api as ui
+from attrium.ui.security import SECURITY_HEADERS as UI_SECURITY_HEADERS
+from attrium.ui.web import UI_PREFIX
 from attrium.workspaces.api import router as workspace_router
+
+
+class AttriumApp(FastAPI):
+    """FastAPI behind Attrium's front door (core/middleware.py), routed by a table.
+
+    The front door is the outermost layer; the table (core/routing.py) finds each
+    request's route, serves lean routes itself and hands the others to FastAPI's
+    stack, whose router no longer searches for them.
+    """
+
+    front_door: FrontDoorSettings
+
+    def build_middleware_stack(self) -> ASGIApp:
+        table = RouteTable(self.router)
+        # The router's own middleware slot: FastAPI's stack ends in the table.
+        self.router.middleware_stack = table.dispatch
+        return FrontDoor(super().build_middleware_stack(), table, self.front_door)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -60,7 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if owned:
                 await app.state.db.dispose()
 
-    app = FastAPI(
+    app = AttriumApp(
         title="Attrium",
         version=__version__,
         summary="Customer profiles and custom attributes",
@@ -69,16 +90,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter(settings)
-    logs.route_through_logging()
-    problems.install(app)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
+    app.front_door = FrontDoorSettings(
+        body_timeout_seconds=settings.body_timeout_seconds,
+        max_body_bytes=settings.max_body_bytes,
         upload_limits={
             "/v1/imports": settings.max_import_bytes,
             "/ui/imports": settings.max_import_bytes,
         },
+        prefix_headers={UI_PREFIX: UI_SECURITY_HEADERS},
     )
+    logs.route_through_logging()
+    problems.install(app)
     app.include_router(metrics.router)
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
@@ -103,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(optimove_router)
     ui.install(app)
 
+    @lean
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:
         """Liveness: the process answers."""
@@ -117,8 +140,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             raise Unavailable(f"the database does not answer: {error}") from error
         return JsonResponse({"status": "ready"})
 
-    # Added last, so outermost: it sees every answer, after the UI set its own headers.
-    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     return app
 
 

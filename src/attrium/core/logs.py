@@ -6,13 +6,16 @@ the standard `logging` module (uvicorn, SQLAlchemy) come out as JSON too.
 The access log (`access`) writes its line straight to the handler `configure()`
 installed, rendered with orjson: the same fields as through structlog and `logging`,
 for a fraction of the cost of a record, a formatter and `json.dumps` per request.
-If the logging setup was changed since, it goes the general way.
+Lines written while the event loop runs one round of callbacks are flushed together
+at its end, one write for many requests. If the logging setup was changed since
+`configure()`, the line goes the general way.
 """
 
-import datetime
+import asyncio
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 import orjson
@@ -120,9 +123,32 @@ def access(
     handler.acquire()
     try:
         handler.stream.write(line + "\n")
-        handler.flush()
     finally:
         handler.release()
+    _flush_soon(handler)
+
+
+_flush_scheduled = False
+
+
+def _flush_soon(handler: logging.StreamHandler[Any]) -> None:
+    """Flush once the event loop has run its current callbacks (now, outside a loop)."""
+    global _flush_scheduled
+    if _flush_scheduled:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        handler.flush()
+        return
+    _flush_scheduled = True
+    loop.call_soon(_flush, handler)
+
+
+def _flush(handler: logging.StreamHandler[Any]) -> None:
+    global _flush_scheduled
+    _flush_scheduled = False
+    handler.flush()
 
 
 def _only_handler(handler: logging.Handler) -> bool:
@@ -141,5 +167,16 @@ def _only_handler(handler: logging.Handler) -> bool:
     return False
 
 
+_second = -1
+_second_text = ""
+
+
 def _now() -> str:
-    return datetime.datetime.now(tz=datetime.UTC).isoformat().replace("+00:00", "Z")
+    """UTC now as structlog's TimeStamper(fmt="iso", utc=True) writes it."""
+    global _second, _second_text
+    now = time.time()
+    second = int(now)
+    if second != _second:
+        _second, _second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    microseconds = int((now - second) * 1_000_000)
+    return f"{_second_text}.{microseconds:06d}Z" if microseconds else f"{_second_text}Z"

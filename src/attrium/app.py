@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from attrium import __version__
 from attrium.activity.api import router as activity_router
@@ -49,6 +49,21 @@ class AttriumApp(FastAPI):
     """
 
     front_door: FrontDoorSettings
+    _without_telemetry: bool | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # FastAPI asks OpenTelemetry on every request whether it is configured (an
+        # environment lookup or three); the answer is taken once, at the first call
+        # (the lifespan's), when any instrumentation is in place.
+        if self._without_telemetry is None:
+            self._without_telemetry = not self.root_path and not self._native_telemetry.enabled()
+        if self._without_telemetry and scope["type"] == "http":
+            scope["app"] = self
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
+            await self.middleware_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         table = RouteTable(self.router)

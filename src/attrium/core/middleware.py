@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from attrium.core import logs, metrics
+from attrium.core.deadlines import deadlines
 from attrium.core.errors import PayloadTooLarge, RequestTimeout
 from attrium.core.jsonio import dump
 from attrium.core.problems import problem_body
@@ -177,7 +178,7 @@ class _LimitedBody:
     """A `receive` that refuses a body over `limit` bytes, and gives up when the
     client sends no part of the body for `timeout` seconds."""
 
-    __slots__ = ("complete", "limit", "received", "timeout", "upstream")
+    __slots__ = ("complete", "expired", "limit", "received", "task", "timeout", "upstream")
 
     def __init__(self, receive: Receive, limit: int, timeout: float) -> None:
         self.upstream = receive
@@ -185,17 +186,26 @@ class _LimitedBody:
         self.timeout = timeout
         self.received = 0
         self.complete = False
+        self.expired = False
+        self.task: asyncio.Task[Any] | None = None
 
     async def receive(self) -> Message:
         if self.complete:
             return await self.upstream()
+        watching = deadlines(self.timeout)
+        self.task = asyncio.current_task()
+        watching.watch(self, self._expire)
         try:
-            async with asyncio.timeout(self.timeout):
-                message = await self.upstream()
-        except TimeoutError:
+            message = await self.upstream()
+        except asyncio.CancelledError:
+            if not self.expired or self.task is None:
+                raise
+            self.task.uncancel()
             raise RequestTimeout(
                 f"the request body did not arrive within {self.timeout:g} s"
             ) from None
+        finally:
+            watching.unwatch(self)
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit:
@@ -204,6 +214,11 @@ class _LimitedBody:
         else:
             self.complete = True
         return message
+
+    def _expire(self) -> None:
+        if self.task is not None:
+            self.expired = True
+            self.task.cancel()
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

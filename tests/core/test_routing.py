@@ -158,3 +158,20 @@ def test_a_request_tries_few_routes(table: RouteTable) -> None:
 
 def _route_of(leaf: Leaf) -> Any:
     return leaf.context.original_route if leaf.context is not None else leaf.route
+
+
+def test_lean_routes_match_as_fastapi_matches_them(table: RouteTable) -> None:
+    lean_leaves = [leaf for leaf in table.leaves if leaf.lean is not None]
+    assert len(lean_leaves) >= 4
+    for leaf in lean_leaves:
+        assert leaf.template is not None
+        paths = [sample_path(leaf.template), leaf.template.replace("{", "a%2F{")]
+        for path in [*paths, "/v1/customers/x/attributes/", "/healthz/"]:
+            for method in METHODS:
+                scope = scope_for(method, re.sub(r"\{[^}]*\}", "b", path))
+                lean, leaf.lean = leaf.lean, None
+                try:
+                    through_fastapi = leaf.matches(scope)
+                finally:
+                    leaf.lean = lean
+                assert leaf.matches(scope) == through_fastapi, (method, path)

@@ -22,12 +22,24 @@ _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, Dead
 def deadlines(seconds: float) -> "Deadlines":
     """The running loop's deadlines of `seconds` (each loop checks only its own waits)."""
     loop = asyncio.get_running_loop()
+    last = _last_found
+    if last is not None and last.loop is loop and last.seconds == seconds:
+        return last
+    return _find(loop, seconds)
+
+
+_last_found: "Deadlines | None" = None
+
+
+def _find(loop: asyncio.AbstractEventLoop, seconds: float) -> "Deadlines":
+    global _last_found
     of_loop = _by_loop.get(loop)
     if of_loop is None:
         of_loop = _by_loop[loop] = {}
     found = of_loop.get(seconds)
     if found is None:
         found = of_loop[seconds] = Deadlines(seconds, loop)
+    _last_found = found
     return found
 
 

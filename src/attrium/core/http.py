@@ -26,15 +26,12 @@ class JsonRoute(APIRoute):
     """
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        route_path = _segmented_path(scope)
+        route_path = segmented_path(scope)
         if route_path is None:
             return super().matches(scope)
         match, child_scope = super().matches({**scope, "path": route_path})
         if "path_params" in child_scope:
-            child_scope["path_params"] = {
-                name: value.replace(_SLASH, "/") if isinstance(value, str) else value
-                for name, value in child_scope["path_params"].items()
-            }
+            child_scope["path_params"] = with_slashes(child_scope["path_params"])
         return match, child_scope
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -57,7 +54,15 @@ class JsonRoute(APIRoute):
         return parse_then_handle
 
 
-def _segmented_path(scope: Scope) -> str | None:
+def with_slashes(path_params: dict[str, Any]) -> dict[str, Any]:
+    """Path parameters matched in a `segmented_path`, their encoded slashes back."""
+    return {
+        name: value.replace(_SLASH, "/") if isinstance(value, str) else value
+        for name, value in path_params.items()
+    }
+
+
+def segmented_path(scope: Scope) -> str | None:
     """The decoded path with its encoded slashes kept apart, if it has any."""
     raw: bytes | None = scope.get("raw_path")
     if not raw or (b"%2F" not in raw and b"%2f" not in raw) or scope.get("root_path"):

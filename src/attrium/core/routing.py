@@ -17,7 +17,7 @@ checks the table against FastAPI's own choice for every route.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import routing as fastapi_routing
 from fastapi._body_limit import wrap_app_with_body_limit
@@ -27,6 +27,7 @@ from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from attrium.core.http import JsonRoute, segmented_path, with_slashes
 from attrium.core.lean import LeanEndpoint, is_lean
 
 _IncludedRouter = fastapi_routing._IncludedRouter
@@ -54,6 +55,8 @@ class Leaf:
     lean: LeanEndpoint | None = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.lean is not None:
+            return self._match_lean(scope)
         context = self.context
         if context is None:
             return self.route.matches(scope)
@@ -71,6 +74,28 @@ class Leaf:
                 fastapi_scope.pop(_EFFECTIVE_CONTEXT, None)
             else:
                 fastapi_scope[_EFFECTIVE_CONTEXT] = previous
+
+    def _match_lean(self, scope: Scope) -> tuple[Match, Scope]:
+        """What `matches` finds for this APIRoute, without FastAPI's bookkeeping (a
+        lean route is never handed to FastAPI when it matches fully)."""
+        declared: Any = self.context if self.context is not None else self.route
+        route_path = segmented_path(scope) if isinstance(self.route, JsonRoute) else None
+        found = declared.path_regex.match(route_path or get_route_path(scope))
+        if found is None:
+            return Match.NONE, {}
+        convertors = declared.param_convertors
+        matched = {
+            name: convertors[name].convert(value) for name, value in found.groupdict().items()
+        }
+        path_params = {**scope.get("path_params", {}), **matched}
+        child_scope = {
+            "endpoint": declared.endpoint,
+            "path_params": with_slashes(path_params) if route_path else path_params,
+            "route": self.route,
+        }
+        if self.methods is not None and scope["method"] not in self.methods:
+            return Match.PARTIAL, child_scope
+        return Match.FULL, child_scope
 
     async def handle(
         self, router: APIRouter, child_scope: Scope, scope: Scope, receive: Receive, send: Send
@@ -101,8 +126,7 @@ class Leaf:
         await wrap_app_with_body_limit(self.route.handle, max_body_size)(scope, receive, send)
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     leaf: Leaf
     match: Match
     child_scope: Scope

@@ -50,6 +50,8 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGE_CSP = "frame-ancestors 'none'"
 
 Headers = list[tuple[bytes, bytes]]
+# The headers an answer gets unless it set them, and their names: for JSON, for pages.
+Defaults = tuple[tuple[Headers, frozenset[bytes]], tuple[Headers, frozenset[bytes]]]
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,9 @@ class FrontDoor:
         self.app = app
         self.table = table
         self.settings = settings
-        self.api_defaults = _defaults({}, page=False), _defaults({}, page=True)
+        self.api_defaults = _defaults({})
         self.prefix_defaults = [
-            (prefix.rstrip("/"), (_defaults(own, page=False), _defaults(own, page=True)))
-            for prefix, own in settings.prefix_headers.items()
+            (prefix.rstrip("/"), _defaults(own)) for prefix, own in settings.prefix_headers.items()
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -104,7 +105,7 @@ class FrontDoor:
             scope[RESOLVED_ROUTE] = resolved
         await self.app(scope, receive, send)
 
-    def _defaults_for(self, path: str) -> tuple[Headers, Headers]:
+    def _defaults_for(self, path: str) -> Defaults:
         for prefix, defaults in self.prefix_defaults:
             if path == prefix or path.startswith(prefix + "/"):
                 return defaults
@@ -129,7 +130,7 @@ class _Answer:
         send: Send,
         request_id: bytes,
         state: dict[str, Any],
-        defaults: tuple[Headers, Headers],
+        defaults: Defaults,
     ) -> None:
         self.downstream = send
         self.request_id = request_id
@@ -145,13 +146,16 @@ class _Answer:
 
     def _headers(self, given: Any) -> Headers:
         headers: Headers = list(given)
-        names = {header[0] for header in headers}
+        names = dict(headers)
         if b"x-request-id" in names:
             headers = [header for header in headers if header[0] != b"x-request-id"]
         headers.append((b"x-request-id", self.request_id))
-        content_type = next((value for name, value in headers if name == b"content-type"), b"")
-        defaults = self.defaults[1] if content_type.startswith(b"text/html") else self.defaults[0]
-        headers.extend(header for header in defaults if header[0] not in names)
+        is_page = names.get(b"content-type", b"").startswith(b"text/html")
+        defaults, default_names = self.defaults[1] if is_page else self.defaults[0]
+        if names.keys().isdisjoint(default_names):
+            headers.extend(defaults)
+        else:
+            headers.extend(header for header in defaults if header[0] not in names)
         rate_limit: Mapping[str, str] | None = self.state.get("rate_limit_headers")
         if rate_limit:
             replaced = {name.lower().encode("latin-1") for name in rate_limit}
@@ -163,8 +167,13 @@ class _Answer:
         return headers
 
 
-def _defaults(own: Mapping[str, str], page: bool) -> Headers:
+def _defaults(own: Mapping[str, str]) -> Defaults:
     """The headers an answer gets unless it set them: a prefix's own, then the API's."""
+    json, page = _default_headers(own, page=False), _default_headers(own, page=True)
+    return (json, frozenset(name for name, _ in json)), (page, frozenset(name for name, _ in page))
+
+
+def _default_headers(own: Mapping[str, str], page: bool) -> Headers:
     chosen: dict[str, str] = {name.lower(): value for name, value in own.items()}
     for name, value in SECURITY_HEADERS.items():
         chosen.setdefault(name.lower(), value)

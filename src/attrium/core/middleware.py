@@ -17,7 +17,7 @@ One layer rather than a stack of them, because each ASGI layer wraps `send` and
 """
 
 import asyncio
-import os
+import random
 import re
 import time
 from collections.abc import Mapping
@@ -266,8 +266,9 @@ def _request_id(scope: Scope) -> str:
             offered = bytes(value).decode("latin-1")
             if _ACCEPTABLE_REQUEST_ID.match(offered):
                 return offered
-    # As random as a uuid4's hex, for less.
-    return os.urandom(16).hex()
+    # 128 random bits like a uuid4's hex, without a system call: a request id only has
+    # to be unique (a client may choose its own), not unguessable.
+    return f"{random.getrandbits(128):032x}"
 
 
 def _route_template(scope: Scope) -> str:

@@ -1,8 +1,12 @@
 """What a lean route may declare, and whose errors it renders."""
 
+import asyncio
+from typing import Annotated
+
 import pytest
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.routing import APIRoute
+from starlette.types import Message
 
 from attrium.core.deps import DatabaseDep
 from attrium.core.errors import AttriumError, NotFound
@@ -63,3 +67,33 @@ def test_what_a_lean_route_cannot_supply_is_refused_when_built() -> None:
         assert isinstance(route, APIRoute)
         with pytest.raises(LeanRouteError):
             LeanEndpoint.of(route, route)
+
+
+def test_path_parameters_are_validated_as_declared() -> None:
+    router = APIRouter(route_class=JsonRoute)
+
+    @router.get("/things/{code}/{name}")
+    async def get_thing(code: Annotated[str, Path(max_length=3)], name: str) -> Response:
+        return Response(f"{code} {name}")
+
+    route = only_route(router)
+    lean = LeanEndpoint.of(route, route)
+
+    def answer(code: str) -> tuple[int, bytes]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = {"type": "http", "method": "GET", "path": f"/things/{code}/x", "headers": []}
+        child_scope = {"path_params": {"code": code, "name": "any name"}, "route": route}
+        asyncio.run(lean(scope, child_scope, receive, send))
+        return sent[0]["status"], sent[1]["body"]
+
+    assert answer("abc") == (200, b"abc any name")
+    status, body = answer("abcd")
+    assert status == 422
+    assert b'"field":"code"' in body

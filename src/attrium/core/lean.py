@@ -127,7 +127,7 @@ class LeanEndpoint:
         self,
         endpoint: Callable[..., Awaitable[Response]],
         dependencies: list[tuple[str | None, Provider]],
-        path_fields: list[Any],
+        path_fields: list[tuple[str, str, Any | None]],
         body_field: Any | None,
         render: ErrorRenderer,
     ) -> None:
@@ -151,7 +151,11 @@ class LeanEndpoint:
             dependencies.append((sub.name, provider))
         render = getattr(route, "render_error", None) or problems.problem_answer
         body_field = dependant.body_params[0] if dependant.body_params else None
-        return cls(route.endpoint, dependencies, dependant.path_params, body_field, render)
+        path_fields = [
+            (field.name, field.alias, None if _takes_any_string(field) else field)
+            for field in dependant.path_params
+        ]
+        return cls(route.endpoint, dependencies, path_fields, body_field, render)
 
     async def __call__(
         self, scope: Scope, child_scope: Scope, receive: Receive, send: Send
@@ -185,10 +189,12 @@ class LeanEndpoint:
                 values[name] = value
         errors: list[dict[str, Any]] = []
         path_params = scope["path_params"]
-        for path_field in self.path_fields:
-            alias = path_field.alias
+        for name, alias, path_field in self.path_fields:
+            if path_field is None:  # a plain str: the segment is what validation would give
+                values[name] = path_params[alias]
+                continue
             value, found = path_field.validate(path_params[alias], values, loc=("path", alias))
-            values[path_field.name] = value
+            values[name] = value
             errors.extend(found)
         if self.body_field is not None:
             value, found = self._validate_body(body, values)
@@ -233,6 +239,12 @@ def _refuse_unsupported(route: APIRoute, declared: Any) -> None:
     ]
     if unsupported:
         raise LeanRouteError(f"{route.path}: a lean route cannot take {', '.join(unsupported)}")
+
+
+def _takes_any_string(path_field: Any) -> bool:
+    """A plain `str` parameter: any path segment is valid as it is."""
+    field_info = path_field.field_info
+    return field_info.annotation is str and not field_info.metadata
 
 
 def _takes_form(route: APIRoute) -> bool:

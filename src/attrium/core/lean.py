@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from fastapi._compat import get_missing_field_error
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.params import Form
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import URL
@@ -248,8 +249,6 @@ def _takes_any_string(path_field: Any) -> bool:
 
 
 def _takes_form(route: APIRoute) -> bool:
-    from fastapi.params import Form
-
     return isinstance(getattr(route.body_field, "field_info", None), Form)
 
 

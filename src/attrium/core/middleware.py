@@ -56,6 +56,8 @@ Defaults = tuple[tuple[Headers, frozenset[bytes]], tuple[Headers, frozenset[byte
 
 @dataclass(frozen=True)
 class FrontDoorSettings:
+    """The front door's limits and headers, from the server's settings (app.py)."""
+
     body_timeout_seconds: float
     max_body_bytes: int
     upload_limits: Mapping[str, int] = field(default_factory=dict)  # path -> larger limit
@@ -64,6 +66,8 @@ class FrontDoorSettings:
 
 
 class FrontDoor:
+    """The outermost ASGI layer; `app` is FastAPI's stack, for the routes not served lean."""
+
     def __init__(self, app: ASGIApp, table: RouteTable, settings: FrontDoorSettings) -> None:
         self.app = app
         self.table = table

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from attrium.app import create_app
 from attrium.core import logs
 from attrium.core.settings import Settings
-from attrium.customers import api as customers_api
+from attrium.customers import service as customers_service
 from tests.customers.test_lean_routes import serving_through_fastapi
 from tests.support.backends import LiveBackend
 from tests.support.workspaces import new_workspace
@@ -156,10 +156,10 @@ def test_lean_routes_are_rate_limited_as_before(backend: LiveBackend) -> None:
 def test_a_lean_route_answers_500_to_the_unexpected(
     backend: LiveBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_db: Any) -> Any:
+    async def broken(*_args: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(customers_api, "coalescer_of", broken)
+    monkeypatch.setattr(customers_service, "upsert", broken)
     token = new_workspace(backend).token
     patch = (
         "PATCH",
@@ -175,10 +175,10 @@ def test_a_lean_route_answers_500_to_the_unexpected(
 def test_a_lean_route_answers_503_when_the_database_is_down(
     backend: LiveBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def down(_db: Any) -> Any:
+    async def down(*_args: Any) -> Any:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
 
-    monkeypatch.setattr(customers_api, "coalescer_of", down)
+    monkeypatch.setattr(customers_service, "upsert", down)
     token = new_workspace(backend).token
     patch = (
         "PATCH",

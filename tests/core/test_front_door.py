@@ -16,8 +16,8 @@ from attrium.app import create_app
 from attrium.core import logs
 from attrium.core.settings import Settings
 from attrium.customers import service as customers_service
-from tests.customers.test_lean_routes import serving_through_fastapi
 from tests.support.backends import LiveBackend
+from tests.support.twins import app_of, serving_through_fastapi
 from tests.support.workspaces import new_workspace
 
 ACCESS_FIELDS = [
@@ -77,12 +77,6 @@ def only_our_handler() -> None:
     general way; leave the handler `logs.configure()` installed alone, as in a server."""
     assert logs._stdout_handler is not None
     logging.getLogger().handlers = [logs._stdout_handler]
-
-
-def app_of(backend: LiveBackend, **overrides: Any) -> FastAPI:
-    app = create_app(backend.settings.model_copy(update=overrides), backend.db)
-    app.state.db = backend.db
-    return app
 
 
 def test_the_access_line_has_the_fields_it_had(

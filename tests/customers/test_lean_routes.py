@@ -7,24 +7,22 @@ also pinned as they were before the routes went lean.
 """
 
 import asyncio
-import re
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from attrium.app import create_app
-from attrium.core.middleware import FrontDoor
 from tests.support.backends import LiveBackend
-from tests.support.workspaces import new_workspace
+from tests.support.twins import Case, answers, app_of, lean_routes, twins
+from tests.support.workspaces import TestWorkspace, new_workspace
 
 JSON = {"content-type": "application/json"}
 DEEP = b'{"attributes": {"a": ' + b"[" * 40 + b"]" * 40 + b"}}"
 HUGE = b'{"attributes": {"a": "' + b"x" * (1024 * 1024) + b'"}}'
 
 # (name, method, path, headers, body); header `auth` names the key to send.
-CASES: list[tuple[str, str, str, dict[str, str], bytes | None]] = [
+CASES: list[Case] = [
     ("created", "PUT", "/v1/customers/c1", {**JSON, "auth": "admin"}, b'{"email": "A@x.io"}'),
     ("updated", "PUT", "/v1/customers/c1", {**JSON, "auth": "admin"}, b'{"attributes": {"n": 1}}'),
     ("no key", "PUT", "/v1/customers/c1", JSON, b"{}"),
@@ -80,69 +78,44 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes | None]] = [
 ]
 
 
-def serving_through_fastapi(app: FastAPI) -> FastAPI:
-    """`app`, with its lean routes handed to FastAPI like every other route."""
-    app.middleware_stack = app.build_middleware_stack()
-    assert isinstance(app.middleware_stack, FrontDoor)
-    for leaf in app.middleware_stack.table.leaves:
-        leaf.lean = None
-    return app
-
-
 @pytest.fixture
-def twins(backend: LiveBackend) -> tuple[FastAPI, FastAPI]:
-    apps = (create_app(backend.settings, backend.db), create_app(backend.settings, backend.db))
-    for app in apps:
-        app.state.db = backend.db
-    return apps[0], serving_through_fastapi(apps[1])
+def twin_apps(backend: LiveBackend) -> tuple[FastAPI, FastAPI]:
+    return twins(backend)
 
 
-def answers(backend: LiveBackend, app: FastAPI) -> dict[str, dict[str, Any]]:
-    workspace = new_workspace(backend)
-    tokens = {"admin": workspace.token, "reader": workspace.key(["attributes:read"])}
-
-    async def send_all() -> dict[str, dict[str, Any]]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            found = {}
-            for name, method, path, headers, body in CASES:
-                sent = {key: value for key, value in headers.items() if key != "auth"}
-                if "auth" in headers:
-                    sent["Authorization"] = f"Bearer {tokens[headers['auth']]}"
-                answer = await client.request(method, path, headers=sent, content=body)
-                found[name] = comparable(answer, workspace.workspace.workspace_id)
-            return found
-
-    return backend.run(send_all())
-
-
-def comparable(answer: httpx.Response, workspace_id: str) -> dict[str, Any]:
-    """What must be equal: everything but generated ids and times."""
-    text = answer.text.replace(workspace_id, "<workspace>")
-    text = re.sub(r"[0-9A-HJKMNP-TV-Z]{26}", "<ulid>", text)
-    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "<time>", text)
-    headers = {
-        name: re.sub(r"[0-9A-HJKMNP-TV-Z]{26}", "<ulid>", value)
-        for name, value in answer.headers.items()
-        if name not in ("x-request-id", "date", "content-length")
+def bearer_keys(workspace: TestWorkspace) -> dict[str, str]:
+    return {
+        "admin": f"Bearer {workspace.token}",
+        "reader": f"Bearer {workspace.key(['attributes:read'])}",
     }
-    return {"status": answer.status_code, "headers": headers, "body": text}
+
+
+def answers_of(backend: LiveBackend, app: FastAPI) -> dict[str, dict[str, Any]]:
+    return answers(backend, app, CASES, bearer_keys)
 
 
 def test_lean_routes_answer_as_fastapi_did(
-    backend: LiveBackend, twins: tuple[FastAPI, FastAPI]
+    backend: LiveBackend, twin_apps: tuple[FastAPI, FastAPI]
 ) -> None:
-    lean, through_fastapi = twins
-    expected = answers(backend, through_fastapi)
-    found = answers(backend, lean)
+    lean, through_fastapi = twin_apps
+    assert lean_routes(lean) == {
+        ("PUT", "/v1/customers/{customer_id}"),
+        ("PATCH", "/v1/customers/{customer_id}/attributes"),
+        ("DELETE", "/v1/customers/{customer_id}/attributes/{name:path}"),
+        ("GET", "/healthz"),
+        ("PUT", "/compat/customerio/api/v1/customers/{identifier}"),
+    }
+    assert not lean_routes(through_fastapi)
+    expected = answers_of(backend, through_fastapi)
+    found = answers_of(backend, lean)
     for name, *_ in CASES:
         assert found[name] == expected[name], name
 
 
 def test_the_answers_are_the_documented_problems(
-    backend: LiveBackend, twins: tuple[FastAPI, FastAPI]
+    backend: LiveBackend, twin_apps: tuple[FastAPI, FastAPI]
 ) -> None:
-    found = answers(backend, twins[0])
+    found = answers_of(backend, twin_apps[0])
     assert found["no key"]["status"] == 401
     assert found["no key"]["headers"]["www-authenticate"] == 'Bearer realm="attrium"'
     assert found["reader"]["body"] == (
@@ -181,8 +154,7 @@ def test_the_answers_are_the_documented_problems(
 
 
 def test_a_stalled_lean_body_is_a_408(backend: LiveBackend) -> None:
-    app = create_app(backend.settings.model_copy(update={"body_timeout_seconds": 0.05}))
-    app.state.db = backend.db
+    app = app_of(backend, body_timeout_seconds=0.05)
     token = new_workspace(backend).token
 
     async def stall() -> httpx.Response:

@@ -83,6 +83,11 @@ async def authenticate_request(
     return await _authenticate(db, limiter, _state(request), token, limit)
 
 
+async def authenticate_call(call: LeanCall, token: str, limit: Limit = Limit.NATIVE) -> Actor:
+    """`authenticate_request` for a lean route's provider."""
+    return await _authenticate(call.db, call.rate_limiter, call.state, token, limit)
+
+
 async def _authenticate(
     db: Database, limiter: RateLimiter, state: dict[str, Any], token: str, limit: Limit
 ) -> Actor:

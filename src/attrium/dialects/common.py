@@ -124,7 +124,12 @@ def bearer_actor(
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     """The user and password of an `Authorization: Basic` header, or None."""
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    return basic_credentials_of(request.headers.get("authorization"))
+
+
+def basic_credentials_of(authorization: str | None) -> tuple[str, str] | None:
+    """The user and password of an `Authorization` header's value if it is Basic, or None."""
+    scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

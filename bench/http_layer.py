@@ -8,7 +8,7 @@ what the HTTP layer costs: uvicorn, routing, authentication's HTTP side, body
 reading and validation, the answer, the access log and the metrics. A bare ASGI app
 under the same uvicorn options gives the floor.
 
-    python -m bench.http_layer [--seconds 10] [--only healthz,patch,floor]
+    python -m bench.http_layer [--seconds 10] [--only healthz,patch,identify,floor]
 """
 
 import argparse
@@ -50,7 +50,7 @@ class Outcome:
         self.created, self.conflicts = False, []
 
 
-async def upsert(db, actor, ref, write, options):
+async def upsert(db, actor, ref, write, *options):
     return Outcome(write.attributes)
 
 
@@ -94,6 +94,19 @@ async def app(scope, receive, send):
 
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop",
             log_level="warning", **uvicorn_options(get_settings()))
+"""
+
+
+# Customer.io's identify, with Basic site_id:api_key (the stubbed key's workspace is `ws`).
+IDENTIFY_SCRIPT = """
+wrk.method = "PUT"
+wrk.headers["Authorization"] = "Basic d3M6YW55LWtleQ=="
+wrk.headers["Content-Type"] = "application/json"
+local people = "/compat/customerio/api/v1/customers/c"
+function request()
+  local body = string.format('{"score": %d, "plan": "pro"}', math.random(0, 1000000))
+  return wrk.format(nil, people .. math.random(1, 100000), nil, body)
+end
 """
 
 
@@ -166,9 +179,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--only", default="healthz,patch,floor")
     options = parser.parse_args()
+    identify = Path(tempfile.mkdtemp(prefix="attrium-http-layer-")) / "identify.lua"
+    identify.write_text(IDENTIFY_SCRIPT)
     runs = {
         "healthz": (STUBBED_SERVER, "/healthz", None),
         "patch": (STUBBED_SERVER, "", HERE / "patch.lua"),
+        "identify": (STUBBED_SERVER, "", identify),
         "floor": (BARE_SERVER, "/", None),
     }
     for name in options.only.split(","):

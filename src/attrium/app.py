@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from attrium import __version__
 from attrium.activity.api import router as activity_router
@@ -15,10 +16,11 @@ from attrium.auth.api import router as keys_router
 from attrium.core import logs, metrics, problems
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
-from attrium.core.http import BodyLimitMiddleware
 from attrium.core.jsonio import JsonResponse
-from attrium.core.middleware import RequestContextMiddleware
+from attrium.core.lean import lean
+from attrium.core.middleware import FrontDoor, FrontDoorSettings
 from attrium.core.ratelimit import rate_limiter
+from attrium.core.routing import RouteTable
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
@@ -34,8 +36,42 @@ from attrium.segments.api import router as segments_router
 from attrium.subscriptions.api import routers as subscription_routers
 from attrium.templates.api import router as templates_router
 from attrium.ui import api as ui
+from attrium.ui.security import SECURITY_HEADERS as UI_SECURITY_HEADERS
+from attrium.ui.web import UI_PREFIX
 from attrium.workspaces.api import router as workspace_router
 from attrium.workspaces.service import version_poller
+
+
+class AttriumApp(FastAPI):
+    """FastAPI behind Attrium's front door (core/middleware.py), routed by a table.
+
+    The front door is the outermost layer; the table (core/routing.py) finds each
+    request's route, serves lean routes itself and hands the others to FastAPI's
+    stack, whose router no longer searches for them.
+    """
+
+    front_door: FrontDoorSettings
+    _without_telemetry: bool | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # FastAPI asks OpenTelemetry on every request whether it is configured (an
+        # environment lookup or three); the answer is taken once, at the first call
+        # (the lifespan's), when any instrumentation is in place.
+        if self._without_telemetry is None:
+            self._without_telemetry = not self.root_path and not self._native_telemetry.enabled()
+        if self._without_telemetry and scope["type"] == "http":
+            scope["app"] = self
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
+            await self.middleware_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        table = RouteTable(self.router)
+        # The router's own middleware slot: FastAPI's stack ends in the table.
+        self.router.middleware_stack = table.dispatch
+        return FrontDoor(super().build_middleware_stack(), table, self.front_door)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -68,7 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if owned:
                 await app.state.db.dispose()
 
-    app = FastAPI(
+    app = AttriumApp(
         title="Attrium",
         version=__version__,
         summary="Customer profiles and custom attributes",
@@ -77,16 +113,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter(settings)
-    logs.route_through_logging()
-    problems.install(app)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
+    app.front_door = FrontDoorSettings(
+        body_timeout_seconds=settings.body_timeout_seconds,
+        max_body_bytes=settings.max_body_bytes,
         upload_limits={
             "/v1/imports": settings.max_import_bytes,
             "/ui/imports": settings.max_import_bytes,
         },
+        prefix_headers={UI_PREFIX: UI_SECURITY_HEADERS},
     )
+    logs.route_through_logging()
+    problems.install(app)
     app.include_router(metrics.router)
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
@@ -111,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(optimove_router)
     ui.install(app)
 
+    @lean
     @app.get("/healthz", tags=["health"])
     async def healthz() -> Response:
         """Liveness: the process answers."""
@@ -125,8 +163,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             raise Unavailable(f"the database does not answer: {error}") from error
         return JsonResponse({"status": "ready"})
 
-    # Added last, so outermost: it sees every answer, after the UI set its own headers.
-    app.add_middleware(RequestContextMiddleware, body_timeout_seconds=settings.body_timeout_seconds)
     return app
 
 

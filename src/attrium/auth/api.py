@@ -1,7 +1,7 @@
 """Authentication for the native API, and the key management routes."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +15,7 @@ from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep
 from attrium.core.errors import RateLimited, Unauthenticated
 from attrium.core.http import JsonRoute
+from attrium.core.lean import LeanCall, provides
 from attrium.core.ratelimit import Limit, RateLimiter
 from attrium.core.schemas import PROBLEM_RESPONSES
 
@@ -31,33 +32,82 @@ def requires(
         db: DatabaseDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Actor:
-        if credentials is None:
-            raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-        actor = await authenticate_request(request, db, credentials.credentials, limit)
-        if scope is not None:
-            actor.require(scope)
-        return actor
+        token = credentials.credentials if credentials is not None else None
+        limiter: RateLimiter = request.app.state.rate_limiter
+        return await _authorized(db, limiter, _state(request), token, scope, limit)
 
+    async def authenticated_lean(call: LeanCall) -> Actor:
+        token = _bearer_token(call.header(b"authorization"))
+        return await _authorized(call.db, call.rate_limiter, call.state, token, scope, limit)
+
+    provides(authenticated, authenticated_lean)
     return authenticated
+
+
+async def _authorized(
+    db: Database,
+    limiter: RateLimiter,
+    state: dict[str, Any],
+    token: str | None,
+    scope: Scope | None,
+    limit: Limit,
+) -> Actor:
+    if token is None:
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    actor = await _authenticate(db, limiter, state, token, limit)
+    if scope is not None:
+        actor.require(scope)
+    return actor
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    """The key of an `Authorization: Bearer` header, read as FastAPI's `HTTPBearer` reads it."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if not (authorization and scheme and token) or scheme.lower() != "bearer":
+        return None
+    return token
+
+
+def _state(request: Request) -> dict[str, Any]:
+    """The request's state as a dict (what `request.state` reads and writes)."""
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
 
 
 async def authenticate_request(
     request: Request, db: Database, token: str, limit: Limit = Limit.NATIVE
 ) -> Actor:
     """The actor of a key, however a route receives it; charges the key one request."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return await _authenticate(db, limiter, _state(request), token, limit)
+
+
+async def authenticate_call(call: LeanCall, token: str, limit: Limit = Limit.NATIVE) -> Actor:
+    """`authenticate_request` for a lean route's provider."""
+    return await _authenticate(call.db, call.rate_limiter, call.state, token, limit)
+
+
+async def _authenticate(
+    db: Database, limiter: RateLimiter, state: dict[str, Any], token: str, limit: Limit
+) -> Actor:
     actor = await service.authenticate(db, token)
-    request.state.key_id = actor.key_id
-    await take_rate_limit_token(request, actor, limit)
+    state["key_id"] = actor.key_id
+    await _charge(limiter, state, actor, limit)
     return actor
 
 
 async def take_rate_limit_token(request: Request, actor: Actor, limit: Limit) -> None:
     """Charge the key one request under `limit`; refuse with 429 when its bucket is empty."""
     limiter: RateLimiter = request.app.state.rate_limiter
+    await _charge(limiter, _state(request), actor, limit)
+
+
+async def _charge(limiter: RateLimiter, state: dict[str, Any], actor: Actor, limit: Limit) -> None:
     decision = await limiter.take(actor.key_id or actor.workspace_id, limit)
     if decision is None:
         return
-    request.state.rate_limit_headers = decision.headers()
+    state["rate_limit_headers"] = decision.headers()
     if not decision.allowed:
         metrics.RATE_LIMITED.inc()
         raise RateLimited(

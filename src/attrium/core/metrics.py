@@ -30,11 +30,32 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 router = APIRouter(tags=["health"])
 
 
+class _RequestSeries:
+    """The series one kind of answer (method, route, status) counts in."""
+
+    __slots__ = ("latency", "requests", "writes")
+
+    def __init__(self, method: str, route: str, status: int) -> None:
+        self.requests = REQUESTS.labels(method, route, str(status))
+        self.latency = LATENCY.labels(method, route)
+        self.writes = None
+        if method in WRITE_METHODS and route != "unmatched":
+            self.writes = WRITES.labels("accepted" if status < 400 else "rejected")
+
+
+# Looking a series up by its labels costs more than counting in it: keep them.
+_series: dict[tuple[str, str, int], _RequestSeries] = {}
+
+
 def observe(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route).observe(seconds)
-    if method in WRITE_METHODS and route != "unmatched":
-        WRITES.labels("accepted" if status < 400 else "rejected").inc()
+    key = (method, route, status)
+    series = _series.get(key)
+    if series is None:
+        series = _series[key] = _RequestSeries(method, route, status)
+    series.requests.inc()
+    series.latency.observe(seconds)
+    if series.writes is not None:
+        series.writes.inc()
 
 
 @router.get("/metrics", include_in_schema=False)

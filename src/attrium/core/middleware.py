@@ -1,18 +1,39 @@
-"""The outermost HTTP layer: request id, security headers, slow-client deadline, metrics, logs."""
+"""The outermost HTTP layer, in one pass: request id, body limits, headers, metrics, log.
+
+One layer rather than a stack of them, because each ASGI layer wraps `send` and
+`receive` again for every request. The front door:
+
+- takes the client's `X-Request-ID` if it is safe, else makes one, and binds it to
+  every log line of the request;
+- refuses a body announced larger than the limit (413, before routing), and gives
+  `receive` both limits: the body size, and the deadline for each part of the body
+  (a client that stalls gets 408);
+- finds the route (core/routing.py): a lean route (core/lean.py) is served right
+  here, any other goes through FastAPI's stack, which no longer searches for it;
+- adds to every answer the request id, the security headers (the UI's own under
+  its prefix), `Cache-Control: no-store` to anything but a page, and the key's
+  rate-limit headers;
+- counts the answer in the Prometheus metrics and writes the access log line.
+"""
 
 import asyncio
+import random
 import re
 import time
-import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-from starlette.datastructures import MutableHeaders
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
-from attrium.core import metrics
-from attrium.core.errors import RequestTimeout
-from attrium.core.logs import get_logger
+from attrium.core import logs, metrics
+from attrium.core.deadlines import deadlines
+from attrium.core.errors import PayloadTooLarge, RequestTimeout
+from attrium.core.jsonio import dump
+from attrium.core.problems import problem_body
+from attrium.core.routing import RESOLVED_ROUTE, RouteTable
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -28,90 +49,230 @@ SECURITY_HEADERS = {
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 PAGE_CSP = "frame-ancestors 'none'"
 
-logger = get_logger("attrium.http")
+Headers = list[tuple[bytes, bytes]]
+# The headers an answer gets unless it set them, and their names: for JSON, for pages.
+Defaults = tuple[tuple[Headers, frozenset[bytes]], tuple[Headers, frozenset[bytes]]]
 
 
-class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, body_timeout_seconds: float) -> None:
+@dataclass(frozen=True)
+class FrontDoorSettings:
+    """The front door's limits and headers, from the server's settings (app.py)."""
+
+    body_timeout_seconds: float
+    max_body_bytes: int
+    upload_limits: Mapping[str, int] = field(default_factory=dict)  # path -> larger limit
+    # path prefix -> security headers of the pages under it (instead of the API's)
+    prefix_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+class FrontDoor:
+    """The outermost ASGI layer; `app` is FastAPI's stack, for the routes not served lean."""
+
+    def __init__(self, app: ASGIApp, table: RouteTable, settings: FrontDoorSettings) -> None:
         self.app = app
-        self.body_timeout_seconds = body_timeout_seconds
+        self.table = table
+        self.settings = settings
+        self.api_defaults = _defaults({})
+        self.prefix_defaults = [
+            (prefix.rstrip("/"), _defaults(own)) for prefix, own in settings.prefix_headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = _request_id(scope)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
-        started = time.perf_counter()
-        status = 500
+        answer = _Answer(send, request_id.encode(), state, self._defaults_for(scope["path"]))
+        bound = bind_contextvars(request_id=request_id)
+        try:
+            await self._serve(scope, receive, answer.send)
+        finally:
+            seconds = time.perf_counter() - started
+            self._record(scope, answer.status, seconds, state.get("key_id"), request_id)
+            reset_contextvars(**bound)
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                _decorate(MutableHeaders(scope=message), request_id, state)
-            await send(message)
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.settings.upload_limits.get(scope["path"], self.settings.max_body_bytes)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse_too_large(scope, send, limit)
+            return
+        receive = _LimitedBody(receive, limit, self.settings.body_timeout_seconds).receive
+        resolved = self.table.resolve(scope)
+        if resolved is not None and resolved.leaf.lean is not None and resolved.match is Match.FULL:
+            await resolved.leaf.lean(scope, resolved.child_scope, receive, send)
+            return
+        if resolved is not None:
+            scope[RESOLVED_ROUTE] = resolved
+        await self.app(scope, receive, send)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, self._deadline(receive), send_with_headers)
-            finally:
-                self._record(scope, status, time.perf_counter() - started, state)
+    def _defaults_for(self, path: str) -> Defaults:
+        for prefix, defaults in self.prefix_defaults:
+            if path == prefix or path.startswith(prefix + "/"):
+                return defaults
+        return self.api_defaults
 
-    def _deadline(self, receive: Receive) -> Receive:
-        """A `receive` that gives up when the client sends no body part for a while."""
-        body_complete = False
-
-        async def receive_in_time() -> Message:
-            nonlocal body_complete
-            if body_complete:
-                return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), self.body_timeout_seconds)
-            except TimeoutError:
-                raise RequestTimeout(
-                    f"the request body did not arrive within {self.body_timeout_seconds:g} s"
-                ) from None
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                body_complete = True
-            return message
-
-        return receive_in_time
-
-    def _record(self, scope: Scope, status: int, seconds: float, state: dict[str, Any]) -> None:
+    def _record(
+        self, scope: Scope, status: int, seconds: float, key_id: str | None, request_id: str
+    ) -> None:
         route = _route_template(scope)
-        metrics.observe(scope["method"], route, status, seconds)
-        logger.info(
-            "request",
-            method=scope["method"],
-            path=scope["path"],
-            route=route,
-            status=status,
-            duration_ms=round(seconds * 1000, 2),
-            key_id=state.get("key_id"),
-        )
+        method = scope["method"]
+        metrics.observe(method, route, status, seconds)
+        logs.access(method, scope["path"], route, status, seconds, key_id, request_id)
+
+
+class _Answer:
+    """The client's `send`, adding the front door's headers to the answer's head."""
+
+    __slots__ = ("defaults", "downstream", "request_id", "state", "status")
+
+    def __init__(
+        self,
+        send: Send,
+        request_id: bytes,
+        state: dict[str, Any],
+        defaults: Defaults,
+    ) -> None:
+        self.downstream = send
+        self.request_id = request_id
+        self.state = state
+        self.defaults = defaults
+        self.status = 500  # what the log says if no answer starts
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            message["headers"] = self._headers(message.get("headers", ()))
+        await self.downstream(message)
+
+    def _headers(self, given: Any) -> Headers:
+        headers: Headers = list(given)
+        names = dict(headers)
+        if b"x-request-id" in names:
+            headers = [header for header in headers if header[0] != b"x-request-id"]
+        headers.append((b"x-request-id", self.request_id))
+        is_page = names.get(b"content-type", b"").startswith(b"text/html")
+        defaults, default_names = self.defaults[1] if is_page else self.defaults[0]
+        if names.keys().isdisjoint(default_names):
+            headers.extend(defaults)
+        else:
+            headers.extend(header for header in defaults if header[0] not in names)
+        rate_limit: Mapping[str, str] | None = self.state.get("rate_limit_headers")
+        if rate_limit:
+            replaced = {name.lower().encode("latin-1") for name in rate_limit}
+            headers = [header for header in headers if header[0] not in replaced]
+            headers.extend(
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in rate_limit.items()
+            )
+        return headers
+
+
+def _defaults(own: Mapping[str, str]) -> Defaults:
+    """The headers an answer gets unless it set them: a prefix's own, then the API's."""
+    json, page = _default_headers(own, page=False), _default_headers(own, page=True)
+    return (json, frozenset(name for name, _ in json)), (page, frozenset(name for name, _ in page))
+
+
+def _default_headers(own: Mapping[str, str], page: bool) -> Headers:
+    chosen: dict[str, str] = {name.lower(): value for name, value in own.items()}
+    for name, value in SECURITY_HEADERS.items():
+        chosen.setdefault(name.lower(), value)
+    chosen.setdefault("content-security-policy", PAGE_CSP if page else API_CSP)
+    if not page:
+        chosen.setdefault("cache-control", "no-store")
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in chosen.items()]
+
+
+class _LimitedBody:
+    """A `receive` that refuses a body over `limit` bytes, and gives up when the
+    client sends no part of the body for `timeout` seconds."""
+
+    __slots__ = ("complete", "expired", "limit", "received", "task", "timeout", "upstream")
+
+    def __init__(self, receive: Receive, limit: int, timeout: float) -> None:
+        self.upstream = receive
+        self.limit = limit
+        self.timeout = timeout
+        self.received = 0
+        self.complete = False
+        self.expired = False
+        self.task: asyncio.Task[Any] | None = None
+
+    async def receive(self) -> Message:
+        if self.complete:
+            return await self.upstream()
+        watching = deadlines(self.timeout)
+        self.task = asyncio.current_task()
+        watching.watch(self, self._expire)
+        try:
+            message = await self.upstream()
+        except asyncio.CancelledError:
+            if not self.expired or self.task is None:
+                raise
+            self.task.uncancel()
+            raise RequestTimeout(
+                f"the request body did not arrive within {self.timeout:g} s"
+            ) from None
+        finally:
+            watching.unwatch(self)
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                raise _too_large(self.limit)
+            self.complete = not message.get("more_body", False)
+        else:
+            self.complete = True
+        return message
+
+    def _expire(self) -> None:
+        if self.task is not None:
+            self.expired = True
+            self.task.cancel()
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+
+async def _refuse_too_large(scope: Scope, send: Send, limit: int) -> None:
+    body = dump(problem_body(_too_large(limit), scope.get("path", "")))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
+    for name, value in scope["headers"]:
         if name == b"x-request-id":
             offered = bytes(value).decode("latin-1")
             if _ACCEPTABLE_REQUEST_ID.match(offered):
                 return offered
-    return uuid.uuid4().hex
-
-
-def _decorate(headers: MutableHeaders, request_id: str, state: dict[str, Any]) -> None:
-    headers[REQUEST_ID_HEADER] = request_id
-    for name, value in SECURITY_HEADERS.items():
-        headers.setdefault(name, value)
-    is_page = headers.get("content-type", "").startswith("text/html")
-    headers.setdefault("Content-Security-Policy", PAGE_CSP if is_page else API_CSP)
-    if not is_page:
-        headers.setdefault("Cache-Control", "no-store")
-    for name, value in state.get("rate_limit_headers", {}).items():
-        headers[name] = value
+    # 128 random bits like a uuid4's hex, without a system call: a request id only has
+    # to be unique (a client may choose its own), not unguessable.
+    return f"{random.getrandbits(128):032x}"
 
 
 def _route_template(scope: Scope) -> str:

@@ -64,14 +64,17 @@ def retry_after_headers(error: AttriumError) -> dict[str, str]:
 
 
 def problem_response(error: AttriumError, request: Request) -> Response:
+    return problem_answer(error, request.url.path)
+
+
+def problem_answer(error: AttriumError, instance: str) -> Response:
+    """The native answer to `error`, about the request to `instance` (a URL path)."""
     headers = retry_after_headers(error)
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="attrium"'
     if isinstance(error, RequestTimeout):
         headers["Connection"] = "close"
-    return ProblemResponse(
-        problem_body(error, request.url.path), status_code=error.status, headers=headers
-    )
+    return ProblemResponse(problem_body(error, instance), status_code=error.status, headers=headers)
 
 
 def field_errors(errors: Sequence[Any]) -> list[FieldError]:
@@ -117,6 +120,28 @@ def is_transient_database_error(error: Exception) -> bool:
     return False
 
 
+def http_error_answer(error: HTTPException, path: str) -> Response:
+    response = problem_answer(http_error(error), path)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def database_error_answer(error: Exception, method: str, path: str) -> Response:
+    # Answered here rather than by the catch-all, which re-raises to the server
+    # and so drops the client's keep-alive connection.
+    if is_transient_database_error(error):
+        logger.warning("database unavailable on %s %s: %s", method, path, error)
+        return problem_answer(Unavailable("the database is unavailable; retry"), path)
+    return unexpected_answer(method, path)
+
+
+def unexpected_answer(method: str, path: str) -> Response:
+    """The 500 answer; call it while handling the exception, which it logs."""
+    logger.exception("unhandled error on %s %s", method, path)
+    return problem_answer(AttriumError("an unexpected error occurred"), path)
+
+
 def install(app: FastAPI) -> None:
     """Map every error the native API can raise, once."""
 
@@ -130,24 +155,13 @@ def install(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        response = problem_response(http_error(error), request)
-        if error.headers:
-            response.headers.update(error.headers)
-        return response
+        return http_error_answer(error, request.url.path)
 
     async def on_database_error(request: Request, error: Exception) -> Response:
-        # Answered here rather than by the catch-all, which re-raises to the server
-        # and so drops the client's keep-alive connection.
-        if is_transient_database_error(error):
-            logger.warning(
-                "database unavailable on %s %s: %s", request.method, request.url.path, error
-            )
-            return problem_response(Unavailable("the database is unavailable; retry"), request)
-        return await on_unexpected(request, error)
+        return database_error_answer(error, request.method, request.url.path)
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(AttriumError("an unexpected error occurred"), request)
+        return unexpected_answer(request.method, request.url.path)
 
     app.add_exception_handler(AttriumError, on_attrium_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

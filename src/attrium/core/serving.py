@@ -4,14 +4,19 @@ uvicorn times out idle keep-alive connections and the application times out a
 stalled body (core/middleware.py), but nothing limits how long a client may take to
 send a request's *head*: a client trickling header bytes (slowloris) would hold its
 connection forever. `HeadDeadlineProtocol` gives every request head a deadline.
+
+It also sends each answer's head together with the first part of its body: uvicorn
+writes them to the socket separately, and on a small answer each write (a system call
+that also wakes the client) cost more server CPU than the rest of the HTTP layer.
 """
 
 import asyncio
 import functools
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from attrium.core.deadlines import deadlines
 from attrium.core.errors import RequestTimeout
 from attrium.core.jsonio import dump
 from attrium.core.problems import problem_body
@@ -23,15 +28,16 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     The deadline starts when the connection opens or a request's first byte arrives,
     and ends when its headers are complete; the body has its own deadline, and between
-    requests uvicorn's keep-alive timeout applies.
+    requests uvicorn's keep-alive timeout applies. The loop's `Deadlines` keeps them
+    (core/deadlines.py): a timer per request head cost more than parsing it.
     """
 
     def __init__(self, *args: Any, head_timeout_seconds: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.head_timeout_seconds = head_timeout_seconds
-        self.head_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.head_deadlines = deadlines(self.head_timeout_seconds)
         super().connection_made(transport)
         self._start_head_deadline()
 
@@ -46,18 +52,17 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._cancel_head_deadline()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and not isinstance(cycle.transport, HeadWithBody):
+            cycle.transport = HeadWithBody(cycle.transport, cycle)  # type: ignore[assignment]
 
     def _start_head_deadline(self) -> None:
-        self._cancel_head_deadline()
-        self.head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_too_late)
+        self.head_deadlines.watch(self, self._head_too_late)
 
     def _cancel_head_deadline(self) -> None:
-        if self.head_deadline is not None:
-            self.head_deadline.cancel()
-            self.head_deadline = None
+        self.head_deadlines.unwatch(self)
 
     def _head_too_late(self) -> None:
-        self.head_deadline = None
         if self.transport.is_closing():
             return
         error = RequestTimeout(
@@ -73,6 +78,44 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         )
         self.transport.write(head.encode("latin-1") + body)
         self.transport.close()
+
+
+class HeadWithBody:
+    """One answer's transport: its head waits for the first part of its body, and the
+    two leave in one write.
+
+    uvicorn writes the head when the answer starts and each body part as it comes; a
+    HEAD request's answer has no body part, so its head is not held. A `100 Continue`
+    goes before the answer starts and is never held. Closing sends what is held.
+    """
+
+    __slots__ = ("cycle", "expect_head", "held", "transport")
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        self.transport = transport
+        self.cycle = cycle
+        self.expect_head = cycle.scope["method"] != "HEAD"
+        self.held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self.held
+        if held is not None:
+            self.held = None
+            self.transport.write(held + data)
+        elif self.expect_head and self.cycle.response_started:
+            self.expect_head = False
+            self.held = data
+        else:
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if self.held is not None:
+            self.transport.write(self.held)
+            self.held = None
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import FieldError, IdentifierConflict, ValidationFailed
 from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
+from attrium.core.lean import lean
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.core.settings import Settings
 from attrium.customers import service
@@ -96,6 +97,9 @@ def _filter_ref(
     return CustomerRef(kind, normalise(kind, value, name, max_bytes))
 
 
+# The hot writes are served lean (core/lean.py): same declaration, same endpoint,
+# without FastAPI's per-request dependency solving.
+@lean
 @router.put(
     "/{customer_id}",
     response_model=CustomerOut,
@@ -128,6 +132,7 @@ async def get_customer(
     return JsonResponse(customer_body(await service.get(db, actor, ref)))
 
 
+@lean
 @router.patch("/{customer_id}/attributes", response_model=AttributesOut)
 async def patch_attributes(
     customer_id: str, body: AttributeMap, db: DatabaseDep, settings: SettingsDep, actor: Writer
@@ -147,6 +152,7 @@ async def _update_attributes(
     return outcome.customer.attributes
 
 
+@lean
 @router.delete("/{customer_id}/attributes/{name:path}", status_code=204)
 async def delete_attribute(
     customer_id: str, name: str, db: DatabaseDep, settings: SettingsDep, actor: Writer

@@ -50,6 +50,10 @@ def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRou
             options["responses"] = {**VENDOR_ERROR_RESPONSES, **(options.get("responses") or {})}
             super().__init__(path, endpoint, **options)
 
+        def render_error(self, error: AttriumError, instance: str) -> Response:
+            """The vendor's answer to `error` (core/lean.py answers a lean route's with it)."""
+            return render(vendor_fields(error, fields))
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
@@ -57,9 +61,9 @@ def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRou
                 try:
                     return await handler(request)
                 except AttriumError as error:
-                    return render(vendor_fields(error, fields))
+                    return self.render_error(error, request.url.path)
                 except RequestValidationError as error:
-                    return render(vendor_fields(request_validation_error(error), fields))
+                    return self.render_error(request_validation_error(error), request.url.path)
 
             return handle_in_vendor_shape
 
@@ -120,7 +124,12 @@ def bearer_actor(
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     """The user and password of an `Authorization: Basic` header, or None."""
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    return basic_credentials_of(request.headers.get("authorization"))
+
+
+def basic_credentials_of(authorization: str | None) -> tuple[str, str] | None:
+    """The user and password of an `Authorization` header's value if it is Basic, or None."""
+    scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

@@ -16,7 +16,6 @@ from attrium.ui.routing import UiRoute
 from attrium.ui.security import (
     SESSION_COOKIE,
     SIGN_IN_CSRF_COOKIE,
-    SecurityHeadersMiddleware,
     SessionDep,
     clear_session_cookie,
     set_session_cookie,
@@ -120,8 +119,8 @@ async def unknown_page(unknown: str, session: SessionDep) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the UI: its pages, its vendored static files, its security headers."""
-    app.add_middleware(SecurityHeadersMiddleware)
+    """Mount the UI: its pages and its vendored static files (its security headers are
+    the front door's, core/middleware.py)."""
     app.mount(
         f"{UI_PREFIX}/static", StaticFiles(packages=[("attrium.ui", "static")]), name="ui-static"
     )

@@ -7,6 +7,7 @@ every success answered 200 with `{}`. Errors are `{"meta": {"error": "..."}}`.
 
 import contextlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 
 from attrium.attributes.models import AttributeLimits, limits_for
 from attrium.auth.actor import Actor
-from attrium.auth.api import authenticate_request
+from attrium.auth.api import authenticate_call, authenticate_request
 from attrium.auth.scopes import Scope
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
@@ -30,6 +31,7 @@ from attrium.core.errors import (
     ValidationFailed,
 )
 from attrium.core.jsonio import JsonResponse
+from attrium.core.lean import LeanCall, lean, provides
 from attrium.core.problems import retry_after_headers
 from attrium.core.settings import Settings
 from attrium.customers import service
@@ -37,6 +39,7 @@ from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.dialects.common import (
     answer_unknown_routes,
     basic_credentials,
+    basic_credentials_of,
     dialect_route,
     first_message,
     vendor_setting,
@@ -90,10 +93,24 @@ def render_error(error: AttriumError) -> Response:
 
 async def track_actor(request: Request, db: DatabaseDep) -> Actor:
     credentials = basic_credentials(request)
+    return await _track_actor(credentials, lambda key: authenticate_request(request, db, key))
+
+
+async def track_actor_lean(call: LeanCall) -> Actor:
+    credentials = basic_credentials_of(call.header(b"authorization"))
+    return await _track_actor(credentials, lambda key: authenticate_call(call, key))
+
+
+provides(track_actor, track_actor_lean)
+
+
+async def _track_actor(
+    credentials: tuple[str, str] | None, authenticate: Callable[[str], Awaitable[Actor]]
+) -> Actor:
     if credentials is None:
         raise Unauthenticated("send 'Authorization: Basic' with site_id:api_key")
     site_id, api_key = credentials
-    actor = await authenticate_request(request, db, api_key)
+    actor = await authenticate(api_key)
     if site_id != actor.workspace_id:
         raise Unauthenticated("the site id is not the workspace of this API key")
     if Scope.ATTRIBUTES_WRITE not in actor.scopes:
@@ -127,6 +144,7 @@ OK: dict[str, Any] = {}
 # Routes
 
 
+@lean  # the Track API's hot write (core/lean.py)
 @router.put("/customers/{identifier}")
 async def identify(
     identifier: str,

@@ -94,10 +94,11 @@ def _names(entry: ActivityEntry) -> list[str] | None:
 _TYPE_VALUES = {kind: kind.value for kind in ActivityType}
 
 
-def _records(
+def records_of(
     workspace_id: str, actor: "Actor | None", entries: Iterable[ActivityEntry]
 ) -> list[store.EntryRecord]:
-    """The entries as rows of the activity table (`store.COLUMN_NAMES`)."""
+    """The entries as rows of the activity table (`store.COLUMN_NAMES`), for a write that
+    stores them itself (customers.pipeline)."""
     now = utcnow()
     entries = list(entries)
     key_id = actor.key_id if actor else None
@@ -127,7 +128,7 @@ def _records(
 async def record(
     connection: AsyncConnection, actor: "Actor", entries: Iterable[ActivityEntry]
 ) -> None:
-    await store.insert_entries(connection, _records(actor.workspace_id, actor, entries))
+    await store.insert_entries(connection, records_of(actor.workspace_id, actor, entries))
 
 
 async def record_admin_action(
@@ -138,7 +139,7 @@ async def record_admin_action(
     details: dict[str, Any],
 ) -> None:
     entry = ActivityEntry(type=ActivityType(activity_type), details=details)
-    await store.insert_entries(connection, _records(workspace_id, actor, [entry]))
+    await store.insert_entries(connection, records_of(workspace_id, actor, [entry]))
 
 
 async def record_rejection(

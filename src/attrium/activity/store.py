@@ -95,44 +95,62 @@ COPY_FROM_ROWS = 200
 async def insert_entries(connection: AsyncConnection, records: list[EntryRecord]) -> None:
     if not records:
         return
-    if not all_storable(records):
-        records = [tuple(storable(list(record))) for record in records]
     if sql.backend_of(connection) != "postgresql":
+        records = storable_records(records)
         await connection.execute(
             activity.insert(), [dict(zip(COLUMN_NAMES, record, strict=True)) for record in records]
         )
     elif len(records) >= COPY_FROM_ROWS:
+        records = storable_records(records)
         await sql.copy_records(connection, activity, COLUMN_NAMES, _as_copied(records))
     else:
-        columns = list(zip(*_as_copied(records), strict=True))
-        parameters: dict[str, Any] = dict(zip(COLUMN_NAMES, columns, strict=True))
-        parameters["attributes"] = [_NAME_SEPARATOR.join(n) if n else None for n in columns[-1]]
-        await connection.execute(_POSTGRES_INSERT, parameters)
+        await connection.execute(_POSTGRES_INSERT, postgres_parameters(records))
+
+
+def storable_records(records: list[EntryRecord]) -> list[EntryRecord]:
+    """The records with what PostgreSQL cannot store (NUL) replaced."""
+    if all_storable(records):
+        return records
+    return [tuple(storable(list(record))) for record in records]
 
 
 # Attribute names cannot hold control characters: the unit separator joins them into one
 # text per entry (PostgreSQL cannot unnest an array of arrays).
 _NAME_SEPARATOR = "\x1f"
-_POSTGRES_INSERT = text(
-    """
-    INSERT INTO activity (workspace_id, activity_id, profile_id, customer_ref, type, attribute,
-                          old_value, new_value, reason, details, key_id, source, created_at,
-                          changes, attributes)
+
+
+def postgres_insert(prefix: str = "") -> str:
+    """PostgreSQL: one INSERT of every entry, the values as arrays (`postgres_parameters`
+    with the same `prefix`): one statement text whatever the number of entries, which
+    a batch's write statement also takes as one of its parts."""
+    arrays = ", ".join(
+        f"CAST(:{prefix}{name} AS {'timestamptz[]' if name == 'created_at' else 'text[]'})"
+        for name in COLUMN_NAMES
+    )
+    return f"""
+    INSERT INTO activity ({", ".join(COLUMN_NAMES)})
     SELECT e.workspace_id, e.activity_id, e.profile_id, e.customer_ref, e.type, e.attribute,
            CAST(e.old_value AS jsonb), CAST(e.new_value AS jsonb), e.reason,
            CAST(e.details AS jsonb), e.key_id, e.source, e.created_at, CAST(e.changes AS jsonb),
            string_to_array(e.attributes, chr(31))
-    FROM unnest(CAST(:workspace_id AS text[]), CAST(:activity_id AS text[]),
-                CAST(:profile_id AS text[]), CAST(:customer_ref AS text[]), CAST(:type AS text[]),
-                CAST(:attribute AS text[]), CAST(:old_value AS text[]),
-                CAST(:new_value AS text[]), CAST(:reason AS text[]), CAST(:details AS text[]),
-                CAST(:key_id AS text[]), CAST(:source AS text[]),
-                CAST(:created_at AS timestamptz[]), CAST(:changes AS text[]),
-                CAST(:attributes AS text[]))
-         AS e(workspace_id, activity_id, profile_id, customer_ref, type, attribute, old_value,
-              new_value, reason, details, key_id, source, created_at, changes, attributes)
+    FROM unnest({arrays}) AS e({", ".join(COLUMN_NAMES)})
     """
-)
+
+
+def postgres_parameters(records: list[EntryRecord], prefix: str = "") -> dict[str, Any]:
+    """The arrays `postgres_insert` takes."""
+    copied = _as_copied(storable_records(records))
+    columns: list[Any] = list(zip(*copied, strict=True)) if copied else [()] * len(COLUMN_NAMES)
+    parameters = {
+        f"{prefix}{name}": list(values) for name, values in zip(COLUMN_NAMES, columns, strict=True)
+    }
+    parameters[f"{prefix}attributes"] = [
+        _NAME_SEPARATOR.join(names) if names else None for names in columns[-1]
+    ]
+    return parameters
+
+
+_POSTGRES_INSERT = text(postgres_insert())
 
 
 def _as_copied(records: list[EntryRecord]) -> list[EntryRecord]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.attributes import store
 from attrium.attributes.models import Definition
+from attrium.attributes.values import TypeSpec
 from attrium.auth.actor import Actor
 
 MAX_ENTRIES = 10_000
@@ -24,9 +25,13 @@ MAX_ENTRIES = 10_000
 
 @dataclass(frozen=True, slots=True)
 class CatalogSnapshot:
+    """A namespace's definitions at one version, with what every write checks against
+    them derived once per version: each attribute's `TypeSpec` and the defaults."""
+
     version: int
     definitions: dict[str, Definition]
     defaults: dict[str, Any]
+    specs: dict[str, TypeSpec]
 
 
 class CatalogCache:
@@ -70,6 +75,7 @@ async def current_catalog(
         defaults={
             name: item.default for name, item in definitions.items() if item.default is not None
         },
+        specs={name: definition.spec for name, definition in definitions.items()},
     )
     if version is not None and read_version == version:
         catalogs.put(actor.workspace_id, namespace, snapshot)

@@ -144,9 +144,16 @@ async def record(
     namespace: str = CUSTOMER_NAMESPACE,
 ) -> None:
     """Record `changes` in the caller's transaction: one INSERT, whatever the batch size."""
+    await stats_store.insert_deltas(connection, deltas_of(actor, changes, namespace))
+
+
+def deltas_of(
+    actor: Actor, changes: StatChanges, namespace: str = CUSTOMER_NAMESPACE
+) -> list[dict[str, Any]]:
+    """The delta rows recording `changes`, written now by `actor`, for a write that
+    stores them itself (customers.pipeline)."""
     last_write = LastWrite(utcnow(), actor.key_id, actor.source)
-    rows = delta_rows(actor.workspace_id, namespace, changes, last_write)
-    await stats_store.insert_deltas(connection, rows)
+    return delta_rows(actor.workspace_id, namespace, changes, last_write)
 
 
 async def record_writes(

@@ -87,6 +87,31 @@ async def insert_deltas(connection: AsyncConnection, rows: list[dict[str, Any]])
         await connection.execute(attribute_stat_deltas.insert(), rows)
 
 
+_DELTA_TYPES = {"holders": "bigint[]", "last_written_at": "timestamptz[]"}
+
+
+def postgres_insert(prefix: str = "") -> str:
+    """PostgreSQL: one INSERT of delta rows given as arrays (`postgres_parameters` with the
+    same `prefix`), one statement text whatever their number: a part a batch's write
+    statement takes (customers.store.write_batch)."""
+    columns = [column.name for column in attribute_stat_deltas.columns]
+    arrays = ", ".join(
+        f"CAST(:{prefix}{name} AS {_DELTA_TYPES.get(name, 'text[]')})" for name in columns
+    )
+    return f"""
+    INSERT INTO attribute_stat_deltas ({", ".join(columns)})
+    SELECT * FROM unnest({arrays}) AS d({", ".join(columns)})
+    """
+
+
+def postgres_parameters(rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
+    """The arrays `postgres_insert` takes."""
+    return {
+        f"{prefix}{column.name}": [row[column.name] for row in rows]
+        for column in attribute_stat_deltas.columns
+    }
+
+
 async def namespace_stats(
     connection: AsyncConnection, workspace_id: str, namespace: str
 ) -> list[dict[str, Any]]:

@@ -106,9 +106,15 @@ class PatchChecker:
         limits: AttributeLimits,
         field_prefix: str = "attributes",
     ) -> "PatchChecker":
-        known = (await current_catalog(connection, actor, namespace)).definitions
-        specs = {name: definition.spec for name, definition in known.items()}
-        return cls(actor, namespace, limits, field_prefix, dict(known), specs)
+        snapshot = await current_catalog(connection, actor, namespace)
+        return cls(
+            actor,
+            namespace,
+            limits,
+            field_prefix,
+            dict(snapshot.definitions),
+            dict(snapshot.specs),
+        )
 
     def check(self, patch: Mapping[str, Any]) -> CheckedPatch | AttriumError:
         """The patch in canonical form, or the error refusing it whole."""

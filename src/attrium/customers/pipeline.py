@@ -401,11 +401,15 @@ class _Writes:
     async def execute(self, connection: AsyncConnection, actor: Actor) -> None:
         workspace_id = actor.workspace_id
         changed = [plan for plan in self.updates if plan.changed]
-        await store.write_rows(
+        entries = [entry for plan in self.creates for entry in plan.entries]
+        entries.extend(entry for plan in self.updates for entry in plan.entries)
+        await store_writes(
             connection,
-            workspace_id,
-            [plan.state.row for plan in self.creates],
-            [(plan.state.row, plan.state.changed_columns) for plan in changed],
+            actor,
+            [plan.state for plan in self.creates],
+            [plan.state for plan in changed],
+            entries,
+            self.stat_changes,
         )
         new_custom = [
             (plan.state.profile_id, name, value)
@@ -419,7 +423,24 @@ class _Writes:
             for name, value in plan.custom_identifier_changes.items()
         ]
         await store.set_custom_identifiers(connection, workspace_id, custom_changes)
-        await attribute_stats.record(connection, actor, self.stat_changes)
-        entries = [entry for plan in self.creates for entry in plan.entries]
-        entries.extend(entry for plan in self.updates for entry in plan.entries)
-        await activity.record(connection, actor, entries)
+
+
+async def store_writes(
+    connection: AsyncConnection,
+    actor: Actor,
+    created: Sequence[CustomerState],
+    changed: Sequence[CustomerState],
+    entries: list[ActivityEntry],
+    stat_changes: attribute_stats.StatChanges,
+) -> None:
+    """Store planned writes, in the caller's transaction: the new and changed customer
+    rows, their activity entries and the catalog statistics' deltas (one statement on
+    PostgreSQL). Custom identifiers are the caller's, after this (they refer to rows)."""
+    await store.write_batch(
+        connection,
+        actor.workspace_id,
+        [state.row for state in created],
+        [(state.row, state.changed_columns) for state in changed],
+        activity.records_of(actor.workspace_id, actor, entries),
+        attribute_stats.deltas_of(actor, stat_changes),
+    )

@@ -24,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from attrium.activity import store as activity_store
+from attrium.activity.store import EntryRecord
+from attrium.attributes import stats_store
 from attrium.core import sql
 from attrium.core.database import dump_json, metadata
 from attrium.core.types import UtcDateTime, json_document
@@ -294,10 +297,12 @@ def _holders_statement(backend: str, columns: frozenset[str]) -> Select[Any]:
 
 _WRITTEN_COLUMNS = ("external_id", "email", "phone", "anonymous_id", "attributes")
 
-# PostgreSQL: every new and changed row of a batch in one statement, the values as arrays
-# (one statement text whatever the batch size, so its plan is prepared once).
-_POSTGRES_WRITE = text(
-    """
+# PostgreSQL: a batch's new and changed customers, its activity entries and its catalog
+# statistics in one statement (one round trip), the values as arrays: one statement
+# text whatever the batch, so its plan is prepared once. Each part is the SQL of the
+# table's own store.
+_POSTGRES_WRITE_BATCH = text(
+    f"""
     WITH inserted AS (
         INSERT INTO customers (workspace_id, profile_id, external_id, email, phone,
                                anonymous_id, attributes, created_at, updated_at)
@@ -308,43 +313,77 @@ _POSTGRES_WRITE = text(
                     CAST(:new_anonymous_id AS text[]), CAST(:new_attributes AS text[]),
                     CAST(:new_created_at AS timestamptz[]))
              AS n(profile_id, external_id, email, phone, anonymous_id, attributes, created_at)
-        RETURNING 1
+    ), updated AS (
+        UPDATE customers AS c
+        SET external_id = u.external_id, email = u.email, phone = u.phone,
+            anonymous_id = u.anonymous_id, attributes = CAST(u.attributes AS jsonb),
+            updated_at = u.updated_at
+        FROM unnest(CAST(:profile_id AS text[]), CAST(:external_id AS text[]),
+                    CAST(:email AS text[]), CAST(:phone AS text[]),
+                    CAST(:anonymous_id AS text[]), CAST(:attributes AS text[]),
+                    CAST(:updated_at AS timestamptz[]))
+             AS u(profile_id, external_id, email, phone, anonymous_id, attributes, updated_at)
+        WHERE c.workspace_id = :workspace_id AND c.profile_id = u.profile_id
+    ), logged AS ({activity_store.postgres_insert("e_")}
+    ), counted AS ({stats_store.postgres_insert("d_")}
     )
-    UPDATE customers AS c
-    SET external_id = u.external_id, email = u.email, phone = u.phone,
-        anonymous_id = u.anonymous_id, attributes = CAST(u.attributes AS jsonb),
-        updated_at = u.updated_at
-    FROM unnest(CAST(:profile_id AS text[]), CAST(:external_id AS text[]),
-                CAST(:email AS text[]), CAST(:phone AS text[]), CAST(:anonymous_id AS text[]),
-                CAST(:attributes AS text[]), CAST(:updated_at AS timestamptz[]))
-         AS u(profile_id, external_id, email, phone, anonymous_id, attributes, updated_at)
-    WHERE c.workspace_id = :workspace_id AND c.profile_id = u.profile_id
+    SELECT 1
     """
 )
 
 
-async def write_rows(
+async def write_batch(
+    connection: AsyncConnection,
+    workspace_id: str,
+    new_rows: Sequence[dict[str, Any]],
+    changed: Sequence[tuple[dict[str, Any], frozenset[str]]],
+    entries: list[EntryRecord],
+    deltas: list[dict[str, Any]],
+) -> None:
+    """What a batch of writes stores: `new_rows`; the attributes and `updated_at` of each
+    changed row (held locked by the caller) and the identifier columns named beside it;
+    its activity entries and its catalog statistics' deltas. On PostgreSQL, one
+    statement."""
+    postgres = sql.backend_of(connection) == "postgresql"
+    if postgres and len(entries) < activity_store.COPY_FROM_ROWS:
+        if new_rows or changed or entries or deltas:
+            parameters = _postgres_rows(workspace_id, new_rows, changed)
+            parameters.update(activity_store.postgres_parameters(entries, "e_"))
+            parameters.update(stats_store.postgres_parameters(deltas, "d_"))
+            await connection.execute(_POSTGRES_WRITE_BATCH, parameters)
+        return
+    # Thousands of entries go faster by COPY; SQLite has no round trips to spare.
+    if postgres:
+        await write_batch(connection, workspace_id, new_rows, changed, [], [])
+    else:
+        await _sqlite_write_rows(connection, workspace_id, new_rows, changed)
+    await activity_store.insert_entries(connection, entries)
+    await stats_store.insert_deltas(connection, deltas)
+
+
+def _postgres_rows(
+    workspace_id: str,
+    new_rows: Sequence[dict[str, Any]],
+    changed: Sequence[tuple[dict[str, Any], frozenset[str]]],
+) -> dict[str, Any]:
+    """Every identifier column of a changed row is written: PostgreSQL compares the
+    values itself, and one statement text serves every batch."""
+    rows = [row for row, _ in changed]
+    parameters: dict[str, Any] = {"workspace_id": workspace_id}
+    for column in ("profile_id", *_WRITTEN_COLUMNS):
+        parameters[f"new_{column}"] = [_text_of(row, column) for row in new_rows]
+        parameters[column] = [_text_of(row, column) for row in rows]
+    parameters["new_created_at"] = [row["created_at"] for row in new_rows]
+    parameters["updated_at"] = [row["updated_at"] for row in rows]
+    return parameters
+
+
+async def _sqlite_write_rows(
     connection: AsyncConnection,
     workspace_id: str,
     new_rows: Sequence[dict[str, Any]],
     changed: Sequence[tuple[dict[str, Any], frozenset[str]]],
 ) -> None:
-    """Insert `new_rows`; overwrite the attributes and `updated_at` of each changed row
-    (held locked by the caller), and the identifier columns named beside it."""
-    if not new_rows and not changed:
-        return
-    if sql.backend_of(connection) == "postgresql":
-        # Every identifier column is written: PostgreSQL compares the values itself,
-        # and one statement text serves every batch.
-        rows = [row for row, _ in changed]
-        parameters: dict[str, Any] = {"workspace_id": workspace_id}
-        for column in ("profile_id", *_WRITTEN_COLUMNS):
-            parameters[f"new_{column}"] = [_text_of(row, column) for row in new_rows]
-            parameters[column] = [_text_of(row, column) for row in rows]
-        parameters["new_created_at"] = [row["created_at"] for row in new_rows]
-        parameters["updated_at"] = [row["updated_at"] for row in rows]
-        await connection.execute(_POSTGRES_WRITE, parameters)
-        return
     if new_rows:
         await connection.execute(customers.insert(), list(new_rows))
     # SQLite rewrites the index entries of every column a statement sets, changed or

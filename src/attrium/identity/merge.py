@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity import service as activity
 from attrium.activity import store as activity_store
 from attrium.attributes import service as catalog
 from attrium.attributes import stats as attribute_stats
@@ -87,19 +86,15 @@ async def _merge(
     )
     # The secondary goes first, so that its identifiers are free for the primary.
     await customer_store.delete_customer(connection, workspace_id, secondary_id)
-    await customer_store.write_rows(
-        connection, workspace_id, [], [(plan.primary.row, plan.primary.changed_columns)]
-    )
+    changes = attribute_stats.StatChanges()
+    changes.add_changed(plan.gained_attributes, [], plan.gained_attributes)
+    changes.add_deleted(locked[secondary_id][0]["attributes"])
+    await pipeline.store_writes(connection, actor, [], [plan.primary], [plan.entry], changes)
     await customer_store.set_custom_identifiers(
         connection,
         workspace_id,
         [(primary_id, name, value) for name, value in plan.custom_identifier_changes.items()],
     )
-    await activity.record(connection, actor, [plan.entry])
-    changes = attribute_stats.StatChanges()
-    changes.add_changed(plan.gained_attributes, [], plan.gained_attributes)
-    changes.add_deleted(locked[secondary_id][0]["attributes"])
-    await attribute_stats.record(connection, actor, changes)
     defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
     return MergeOutcome(
         customer=Customer.from_row(plan.primary.row, plan.primary.custom_identifiers, defaults),

@@ -47,7 +47,6 @@ AfterWrite = Callable[[AsyncConnection, Customer], Awaitable[None]]
 
 # What each write of a request is answered with: its outcome or the rule refusing it.
 WriteResult = WriteOutcome | AttriumError
-Release = Callable[[], None]
 
 
 # Writes share a transaction when the same key writes them through the same route
@@ -136,33 +135,27 @@ class Writer:
         return taken
 
     async def _run(self, group: GroupKey, batch: list[_Request]) -> None:
-        def release() -> None:
-            """Let the group's next batch start: this one is committing, or done."""
-            if group in self._busy:
-                self._busy.discard(group)
-                self._start()
-
         try:
             if len(batch) == 1:
-                await self._alone(batch[0], release)
-            elif not await self._together(batch, release):
+                await self._alone(batch[0])
+            elif not await self._together(batch):
                 for request in batch:
-                    await self._alone(request, release)
+                    await self._alone(request)
         except BaseException as error:
             for request in batch:
                 _fail(request, error)
             raise
         finally:
+            self._busy.discard(group)
             self._under_way -= 1
-            release()
             self._start()
 
-    async def _together(self, batch: list[_Request], release: Release) -> bool:
+    async def _together(self, batch: list[_Request]) -> bool:
         """Apply requests in one transaction; False if it failed before its commit."""
         lead = batch[0]
         writes = [write for request in batch for write in request.writes]
         try:
-            results = await self._transaction(lead.actor, writes, lead.options, None, release)
+            results = await self._transaction(lead.actor, writes, lead.options, None)
         except _NothingWritten:
             return False
         start = 0
@@ -171,14 +164,14 @@ class Writer:
             start += len(request.writes)
         return True
 
-    async def _alone(self, request: _Request, release: Release) -> None:
+    async def _alone(self, request: _Request) -> None:
         """A request in transactions of its own, retried when a concurrent writer took an
         identifier it names (the next attempt sees who holds it) or the database broke a
         deadlock by aborting it."""
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 results = await self._transaction(
-                    request.actor, request.writes, request.options, request.then, release
+                    request.actor, request.writes, request.options, request.then
                 )
             except _NothingWritten as failed:
                 if attempt < MAX_WRITE_ATTEMPTS and (failed.unique_violation or failed.aborted):
@@ -186,19 +179,19 @@ class Writer:
                 if not failed.unique_violation:
                     raise failed.cause from None
                 if len(request.writes) > 1:
-                    _answer(request, await self._one_by_one(request, release))
+                    _answer(request, await self._one_by_one(request))
                 else:
                     _answer(request, [await self._conflict(request.actor, request.writes[0])])
                 return
             _answer(request, results)
             return
 
-    async def _one_by_one(self, request: _Request, release: Release) -> list[WriteResult]:
+    async def _one_by_one(self, request: _Request) -> list[WriteResult]:
         results: list[WriteResult] = []
         for write in request.writes:
             try:
                 results.extend(
-                    await self._transaction(request.actor, [write], request.options, None, release)
+                    await self._transaction(request.actor, [write], request.options, None)
                 )
             except _NothingWritten as failed:
                 if not failed.unique_violation:
@@ -219,14 +212,8 @@ class Writer:
         writes: Sequence[BatchWrite],
         options: WriteOptions,
         then: AfterWrite | None,
-        release: Release,
     ) -> list[WriteResult]:
-        """One transaction applying `writes`; _NothingWritten if it failed before its commit.
-
-        Once its statements are done, the group's next batch may start (`release`): its
-        statements overlap this commit's flush, and it waits for no lock of this one but
-        those of customers both write, which this commit releases.
-        """
+        """One transaction applying `writes`; _NothingWritten if it failed before its commit."""
         committing = False
         try:
             async with self._db.transaction() as connection:
@@ -238,7 +225,6 @@ class Writer:
                     except AttriumError as refused:
                         raise _ThenRefused(refused) from refused
                 committing = True
-                release()
         except _ThenRefused as then_refused:
             # The rest of the request was refused: nothing of it was written.
             await pipeline.record_refusal(self._db, actor, writes[0].ref, then_refused.error)

@@ -18,6 +18,16 @@ WRITES = Counter(
     "attrium_writes", "write requests (POST, PUT, PATCH, DELETE) by outcome", ["outcome"]
 )
 RATE_LIMITED = Counter("attrium_rate_limited", "requests refused by the rate limit")
+WRITE_BATCH_SIZE = Histogram(
+    "attrium_write_batch_writes",
+    "customer writes applied per transaction by the group-commit writer",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+)
+WRITE_BATCH_SECONDS = Histogram(
+    "attrium_write_batch_seconds",
+    "time from a batch's start to its commit, group-commit writer",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
 IMPORT_ROWS = Counter("attrium_import_rows", "rows processed by imports", ["outcome"])
 VERSIONS_POLLED = Gauge(
     "attrium_workspace_versions_polled_seconds",

@@ -18,6 +18,7 @@ no write fails because of another.
 """
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
-from attrium.core import sql
+from attrium.core import metrics, sql
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, IdentifierConflict
 from attrium.customers import pipeline
@@ -215,6 +216,7 @@ class Writer:
     ) -> list[WriteResult]:
         """One transaction applying `writes`; _NothingWritten if it failed before its commit."""
         committing = False
+        started = time.perf_counter()
         try:
             async with self._db.transaction() as connection:
                 outcomes = await pipeline.apply(connection, actor, writes, options)
@@ -234,6 +236,8 @@ class Writer:
                 raise  # whether the commit happened is unknown: say so, as for any write
             unique = isinstance(error, IntegrityError) and sql.is_unique_violation(error)
             raise _NothingWritten(error, unique, sql.is_aborted_transaction(error)) from error
+        metrics.WRITE_BATCH_SIZE.observe(len(writes))
+        metrics.WRITE_BATCH_SECONDS.observe(time.perf_counter() - started)
         return results
 
 

@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
-    ForeignKey,
     Index,
     Select,
     Table,
@@ -28,15 +27,12 @@ from attrium.core.database import dump_json, metadata
 from attrium.core.jsonio import all_storable, storable
 from attrium.core.types import NameList, UtcDateTime, json_document
 
+# No foreign key to workspaces: the log is the most written table, PostgreSQL would
+# check the key with a query per entry, and workspaces are never deleted (0010).
 activity = Table(
     "activity",
     metadata,
-    Column(
-        "workspace_id",
-        Text,
-        ForeignKey("workspaces.workspace_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    Column("workspace_id", Text, primary_key=True),
     Column("activity_id", Text, primary_key=True),
     Column("profile_id", Text, nullable=True),
     Column("customer_ref", Text, nullable=True),

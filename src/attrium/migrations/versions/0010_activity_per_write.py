@@ -10,6 +10,11 @@ A customer write used to log one row per attribute and per identifier it changed
 pair, and whose `attributes` list the attributes it changed, indexed (a GIN index on
 PostgreSQL; on SQLite a side table kept by triggers). The rows one write made share
 its customer, time, key and source: each such group becomes one entry.
+
+The log also loses its foreign key to `workspaces`: PostgreSQL checked it with a
+trigger query per inserted entry (29 µs each, 0.47 of a 16-write batch's 0.76 ms
+INSERT), for a workspace the writing request had just authenticated, and workspaces
+are never deleted.
 """
 
 from collections.abc import Sequence
@@ -150,9 +155,11 @@ _SQLITE_SIDE_TABLE = (
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    op.add_column("activity", sa.Column("changes", _json(postgres), nullable=True))
-    op.add_column("activity", sa.Column("attributes", NameList(), nullable=True))
-    op.drop_index("ix_activity_attribute", table_name="activity")
+    with op.batch_alter_table("activity") as batch:
+        batch.drop_constraint("fk_activity_workspace_id_workspaces", type_="foreignkey")
+        batch.add_column(sa.Column("changes", _json(postgres), nullable=True))
+        batch.add_column(sa.Column("attributes", NameList(), nullable=True))
+        batch.drop_index("ix_activity_attribute")
     op.execute(_POSTGRES_GROUPS if postgres else _SQLITE_GROUPS)
     op.execute(f"DELETE FROM activity WHERE type IN {_GROUPED_TYPES} AND profile_id IS NOT NULL")
     op.execute(_POSTGRES_INSERT if postgres else _SQLITE_INSERT)
@@ -198,6 +205,13 @@ def downgrade() -> None:
     with op.batch_alter_table("activity") as batch:
         batch.drop_column("attributes")
         batch.drop_column("changes")
+        batch.create_foreign_key(
+            "fk_activity_workspace_id_workspaces",
+            "workspaces",
+            ["workspace_id"],
+            ["workspace_id"],
+            ondelete="CASCADE",
+        )
 
 
 def _old_table(postgres: bool) -> Any:

@@ -202,6 +202,50 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def database_pids() -> list[int]:
+    """Every PostgreSQL server process on this machine (the postmaster and its children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if command.startswith("postgres"):
+            found.append(int(entry.name))
+    return found
+
+
+def database_cpu_seconds() -> float:
+    """CPU seconds of PostgreSQL's processes so far, with those of the connections that
+    ended (the postmaster counts its reaped children's time as its own children's)."""
+    total = 0
+    for pid in database_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / CLOCK_TICKS
+
+
+class DatabaseCpu:
+    """CPU seconds PostgreSQL's processes use while a measurement runs.
+
+    Every process of the cluster counts, so a run shares it with whatever else uses the
+    server at the time: read it from an idle machine.
+    """
+
+    def __enter__(self) -> "DatabaseCpu":
+        self._start = database_cpu_seconds()
+        self.used = 0.0
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.used = database_cpu_seconds() - self._start
+
+
 class ResourceSampler:
     """Samples a process tree's RSS (and CPU time) while a measurement runs."""
 

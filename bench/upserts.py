@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bench.config import BenchConfig
-from bench.server import ResourceSampler, Server
+from bench.server import DatabaseCpu, ResourceSampler, Server
 
 HERE = Path(__file__).parent
 PLANS = ("free", "pro", "enterprise")
@@ -61,7 +61,7 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
     command = wrk_command(config, server.base_url)
     env = {**os.environ, "BENCH_TOKEN": server.token, "BENCH_CUSTOMERS": str(config.customers)}
     _warm_up(config, server)
-    with ResourceSampler(server.process.pid) as sampler:
+    with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
         output, load_cpu = run_child(command, env)
     found = _wrk_result(output)
     seconds = found["duration_us"] / 1e6
@@ -76,7 +76,8 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
         "errors": errors,
         "error_detail": {k: v for k, v in found.items() if k.endswith("errors") or k == "timeouts"},
         "load_generator_cpu_cores": round(load_cpu / seconds, 2),
-        "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / max(found["requests"], 1), 2),
+        "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / max(found["requests"], 1), 3),
+        "database_cpu_ms_per_request": round(database.used * 1000 / max(found["requests"], 1), 3),
         **sampler.summary(),
         "command": f"BENCH_TOKEN=... BENCH_CUSTOMERS={config.customers} {shlex.join(command)}",
     }
@@ -177,7 +178,8 @@ def pgbench_upserts(config: BenchConfig, database_url: str, folder: Path) -> dic
         f"--log-prefix={log_prefix}",
         *_libpq_args(database_url),
     ]
-    output, load_cpu = _run_pgbench(command)
+    with DatabaseCpu() as database:
+        output, load_cpu = _run_pgbench(command)
     latencies = sorted(_pgbench_latencies(folder))
     tps = _pgbench_tps(output)
     failed = _pgbench_failed(output)
@@ -191,6 +193,7 @@ def pgbench_upserts(config: BenchConfig, database_url: str, folder: Path) -> dic
         "errors": failed,
         "load_average_1min": round(os.getloadavg()[0], 2),
         "load_generator_cpu_cores": round(load_cpu / config.duration, 2),
+        "database_cpu_ms_per_request": round(database.used * 1000 / max(len(latencies), 1), 3),
         "command": shlex.join(command),
         "script": PGBENCH_SCRIPT,
     }

@@ -84,6 +84,8 @@ COLUMN_NAMES = (
 if tuple(activity.columns.keys()) != COLUMN_NAMES:
     raise RuntimeError("activity.COLUMN_NAMES must list the activity table's columns in order")
 
+_TYPES = {"created_at": "timestamptz", "attributes": "text[]"}
+
 # From this many rows on, PostgreSQL gets them by COPY (batches of imports).
 COPY_FROM_ROWS = 200
 
@@ -100,7 +102,7 @@ async def insert_entries(connection: AsyncConnection, records: list[EntryRecord]
         records = storable_records(records)
         await sql.copy_records(connection, activity, COLUMN_NAMES, _as_copied(records))
     else:
-        await connection.execute(_POSTGRES_INSERT, postgres_parameters(records))
+        await connection.execute(_POSTGRES_INSERT, {"entries": postgres_parameter(records)})
 
 
 def storable_records(records: list[EntryRecord]) -> list[EntryRecord]:
@@ -110,40 +112,27 @@ def storable_records(records: list[EntryRecord]) -> list[EntryRecord]:
     return [tuple(storable(list(record))) for record in records]
 
 
-# Attribute names cannot hold control characters: the unit separator joins them into one
-# text per entry (PostgreSQL cannot unnest an array of arrays).
-_NAME_SEPARATOR = "\x1f"
+_JSON_COLUMNS = frozenset({"old_value", "new_value", "details", "changes"})
+_RECORD_TYPES = ", ".join(
+    f"{name} {'jsonb' if name in _JSON_COLUMNS else _TYPES.get(name, 'text')}"
+    for name in COLUMN_NAMES
+)
 
 
-def postgres_insert(prefix: str = "") -> str:
-    """PostgreSQL: one INSERT of every entry, the values as arrays (`postgres_parameters`
-    with the same `prefix`): one statement text whatever the number of entries, which
-    a batch's write statement also takes as one of its parts."""
-    arrays = ", ".join(
-        f"CAST(:{prefix}{name} AS {'timestamptz[]' if name == 'created_at' else 'text[]'})"
-        for name in COLUMN_NAMES
-    )
+def postgres_insert(parameter: str = "entries") -> str:
+    """PostgreSQL: one INSERT of every entry, given as one JSON document
+    (`postgres_parameter`): one statement text whatever the number of entries, which a
+    batch's write statement also takes as one of its parts."""
     return f"""
     INSERT INTO activity ({", ".join(COLUMN_NAMES)})
-    SELECT e.workspace_id, e.activity_id, e.profile_id, e.customer_ref, e.type, e.attribute,
-           CAST(e.old_value AS jsonb), CAST(e.new_value AS jsonb), e.reason,
-           CAST(e.details AS jsonb), e.key_id, e.source, e.created_at, CAST(e.changes AS jsonb),
-           string_to_array(e.attributes, chr(31))
-    FROM unnest({arrays}) AS e({", ".join(COLUMN_NAMES)})
+    SELECT * FROM json_to_recordset(CAST(:{parameter} AS json)) AS e({_RECORD_TYPES})
     """
 
 
-def postgres_parameters(records: list[EntryRecord], prefix: str = "") -> dict[str, Any]:
-    """The arrays `postgres_insert` takes."""
-    copied = _as_copied(storable_records(records))
-    columns: list[Any] = list(zip(*copied, strict=True)) if copied else [()] * len(COLUMN_NAMES)
-    parameters = {
-        f"{prefix}{name}": list(values) for name, values in zip(COLUMN_NAMES, columns, strict=True)
-    }
-    parameters[f"{prefix}attributes"] = [
-        _NAME_SEPARATOR.join(names) if names else None for names in columns[-1]
-    ]
-    return parameters
+def postgres_parameter(records: list[EntryRecord]) -> str:
+    """The JSON document `postgres_insert` takes."""
+    cleaned = storable_records(records)
+    return dump_json([dict(zip(COLUMN_NAMES, record, strict=True)) for record in cleaned])
 
 
 _POSTGRES_INSERT = text(postgres_insert())

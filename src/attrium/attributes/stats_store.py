@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.core import sql
-from attrium.core.database import metadata
+from attrium.core.database import dump_json, metadata
 from attrium.core.types import UtcDateTime
 
 
@@ -87,29 +87,24 @@ async def insert_deltas(connection: AsyncConnection, rows: list[dict[str, Any]])
         await connection.execute(attribute_stat_deltas.insert(), rows)
 
 
-_DELTA_TYPES = {"holders": "bigint[]", "last_written_at": "timestamptz[]"}
+_DELTA_TYPES = {"holders": "bigint", "last_written_at": "timestamptz"}
 
 
-def postgres_insert(prefix: str = "") -> str:
-    """PostgreSQL: one INSERT of delta rows given as arrays (`postgres_parameters` with the
-    same `prefix`), one statement text whatever their number: a part a batch's write
-    statement takes (customers.store.write_batch)."""
+def postgres_insert(parameter: str = "deltas") -> str:
+    """PostgreSQL: one INSERT of delta rows given as one JSON document
+    (`postgres_parameter`), one statement text whatever their number: a part a batch's
+    write statement takes (customers.store.write_batch)."""
     columns = [column.name for column in attribute_stat_deltas.columns]
-    arrays = ", ".join(
-        f"CAST(:{prefix}{name} AS {_DELTA_TYPES.get(name, 'text[]')})" for name in columns
-    )
+    types = ", ".join(f"{name} {_DELTA_TYPES.get(name, 'text')}" for name in columns)
     return f"""
     INSERT INTO attribute_stat_deltas ({", ".join(columns)})
-    SELECT * FROM unnest({arrays}) AS d({", ".join(columns)})
+    SELECT * FROM json_to_recordset(CAST(:{parameter} AS json)) AS d({types})
     """
 
 
-def postgres_parameters(rows: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
-    """The arrays `postgres_insert` takes."""
-    return {
-        f"{prefix}{column.name}": [row[column.name] for row in rows]
-        for column in attribute_stat_deltas.columns
-    }
+def postgres_parameter(rows: list[dict[str, Any]]) -> str:
+    """The JSON document `postgres_insert` takes."""
+    return dump_json(rows)
 
 
 async def namespace_stats(

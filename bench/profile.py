@@ -13,6 +13,7 @@ httpx client): the write pipeline's own cost.
 
 import argparse
 import asyncio
+import gc
 import random
 import tempfile
 import time
@@ -24,6 +25,7 @@ from sqlalchemy import event
 
 from attrium.app import create_app
 from attrium.auth import service as keys
+from attrium.core import metrics
 from attrium.core.database import Database
 from attrium.core.migrate import migrate
 from attrium.core.settings import Settings
@@ -83,6 +85,8 @@ async def measure(
     ) as client:
         await _patches(client, customers, 20)  # warm up: definitions, caches, pool
         send = _patches if layer == "http" else _service_patches(db, token, settings)
+        gc.collect()
+        gc.freeze()  # as `attrium serve` does once started
         counter = StatementCounter(db)
         profiler = _start_profiler(profile)
         started = time.process_time()
@@ -95,11 +99,22 @@ async def measure(
     print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.3f}")
     print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
     print(f"commits per PATCH: {counter.commits / requests:.2f}")
+    print(f"writes per transaction: {_batch_sizes()}")
     if show:
         print("statements of the last PATCH:")
         per_request = round(counter.statements / requests)
         for text in counter.texts[-per_request:]:
             print(f"  {text[:160]}")
+
+
+def _batch_sizes() -> str:
+    """The writer's transactions by size (cumulative buckets: at most N writes)."""
+    buckets = [
+        (sample.labels["le"], int(sample.value))
+        for sample in metrics.WRITE_BATCH_SIZE.collect()[0].samples
+        if sample.name.endswith("_bucket") and sample.value
+    ]
+    return ", ".join(f"<={bound}: {count}" for bound, count in buckets)
 
 
 async def _patches(

@@ -11,6 +11,14 @@ transaction is under way share the next one, so the cost of a transaction (round
 trips, the commit's flush) is paid once per batch. Two groups (two keys, or a
 dialect and the native API) write side by side, up to `max_transactions` at once.
 
+When a transaction ends, the requests it answers come back (their clients' next
+writes) a moment later. Started at once, the next transaction would take only the
+few that arrived meanwhile, and the rest would wait for it: batches alternate
+between nearly all and nearly none of the writers (or settle in two halves), and
+each transaction carries half the writes it could. So when a group's transaction
+ends, it counts the requests it answered and those waiting; its next batch waits
+up to `GATHER_SECONDS` until three quarters of them are back.
+
 A write a rule refuses is refused alone (the pipeline records the refusal with the
 batch). If a batch fails before its commit (a concurrent writer took an identifier,
 a deadlock, a database error), each of its requests is applied again alone, so that
@@ -39,6 +47,8 @@ from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 
 MAX_BATCH_WRITES = 256
+# Long enough for answered clients to come back under load, short against a commit.
+GATHER_SECONDS = 0.001
 MAX_WRITE_ATTEMPTS = 3
 
 # More of the same request, applied to the written customer inside the write's
@@ -83,6 +93,9 @@ class Writer:
         self._max_batch = max_batch
         self._queues: dict[GroupKey, deque[_Request]] = {}
         self._busy: set[GroupKey] = set()
+        self._writers: dict[GroupKey, int] = {}  # requests answered and waiting, last commit
+        self._gathering: dict[GroupKey, asyncio.TimerHandle] = {}
+        self._gathered: set[GroupKey] = set()
         self._under_way = 0
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -106,7 +119,7 @@ class Writer:
         for group in list(self._queues):
             if self._under_way >= self._max_transactions:
                 return
-            if group in self._busy:
+            if group in self._busy or not self._ready(group):
                 continue
             batch = self._take(group)
             if not batch:
@@ -116,6 +129,30 @@ class Writer:
             task = asyncio.get_running_loop().create_task(self._run(group, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _ready(self, group: GroupKey) -> bool:
+        """Whether the group's next batch may start: three quarters of its writers wait,
+        or the gathering time is over (see the module's docstring)."""
+        if len(self._queues[group]) * 4 >= self._writers.get(group, 0) * 3:
+            waiting = self._gathering.pop(group, None)
+            if waiting is not None:
+                waiting.cancel()
+            self._gathered.discard(group)
+            return True
+        if group in self._gathering:
+            return False
+        if group in self._gathered:
+            self._gathered.discard(group)
+            return True
+        self._gathering[group] = asyncio.get_running_loop().call_later(
+            GATHER_SECONDS, self._gathering_over, group
+        )
+        return False
+
+    def _gathering_over(self, group: GroupKey) -> None:
+        del self._gathering[group]
+        self._gathered.add(group)
+        self._start()
 
     def _take(self, group: GroupKey) -> list[_Request]:
         """The group's waiting requests, up to `max_batch` writes (at least one request)."""
@@ -147,6 +184,8 @@ class Writer:
                 _fail(request, error)
             raise
         finally:
+            if isinstance(group, tuple):  # a request applied alone makes no group
+                self._writers[group] = len(batch) + len(self._queues.get(group, ()))
             self._busy.discard(group)
             self._under_way -= 1
             self._start()

@@ -61,8 +61,10 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
     command = wrk_command(config, server.base_url)
     env = {**os.environ, "BENCH_TOKEN": server.token, "BENCH_CUSTOMERS": str(config.customers)}
     _warm_up(config, server)
+    writes_before, transactions_before = writer_totals(server)
     with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
         output, load_cpu = run_child(command, env)
+    writes, transactions = writer_totals(server)
     found = _wrk_result(output)
     seconds = found["duration_us"] / 1e6
     errors = sum(found[name] for name in found if name.endswith("_errors") or name == "timeouts")
@@ -78,9 +80,24 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
         "load_generator_cpu_cores": round(load_cpu / seconds, 2),
         "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / max(found["requests"], 1), 3),
         "database_cpu_ms_per_request": round(database.used * 1000 / max(found["requests"], 1), 3),
+        "writes_per_transaction": round(
+            (writes - writes_before) / max(transactions - transactions_before, 1), 1
+        ),
         **sampler.summary(),
         "command": f"BENCH_TOKEN=... BENCH_CUSTOMERS={config.customers} {shlex.join(command)}",
     }
+
+
+def writer_totals(server: Server) -> tuple[float, float]:
+    """The server's customer writes and write transactions so far (its `/metrics`)."""
+    with server.client() as client:
+        text = client.get("/metrics").text
+    totals = {"sum": 0.0, "count": 0.0}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name.startswith("attrium_write_batch_writes_"):
+            totals[name.removeprefix("attrium_write_batch_writes_")] = float(value)
+    return totals["sum"], totals["count"]
 
 
 def _warm_up(config: BenchConfig, server: Server) -> None:

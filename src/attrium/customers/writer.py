@@ -17,7 +17,9 @@ few that arrived meanwhile, and the rest would wait for it: batches alternate
 between nearly all and nearly none of the writers (or settle in two halves), and
 each transaction carries half the writes it could. So when a group's transaction
 ends, it counts the requests it answered and those waiting; its next batch waits
-up to `GATHER_SECONDS` until three quarters of them are back.
+until three quarters of them are back, but no longer than the transaction took (up
+to `MAX_GATHER_SECONDS`): a transaction of the few would have kept the rest waiting
+about as long.
 
 A write a rule refuses is refused alone (the pipeline records the refusal with the
 batch). If a batch fails before its commit (a concurrent writer took an identifier,
@@ -47,8 +49,8 @@ from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 
 MAX_BATCH_WRITES = 256
-# Long enough for answered clients to come back under load, short against a commit.
-GATHER_SECONDS = 0.001
+MAX_GATHER_SECONDS = 0.005
+MAX_REMEMBERED_GROUPS = 10_000
 MAX_WRITE_ATTEMPTS = 3
 
 # More of the same request, applied to the written customer inside the write's
@@ -94,6 +96,7 @@ class Writer:
         self._queues: dict[GroupKey, deque[_Request]] = {}
         self._busy: set[GroupKey] = set()
         self._writers: dict[GroupKey, int] = {}  # requests answered and waiting, last commit
+        self._took: dict[GroupKey, float] = {}  # seconds the group's last batch took
         self._gathering: dict[GroupKey, asyncio.TimerHandle] = {}
         self._gathered: set[GroupKey] = set()
         self._under_way = 0
@@ -145,7 +148,7 @@ class Writer:
             self._gathered.discard(group)
             return True
         self._gathering[group] = asyncio.get_running_loop().call_later(
-            GATHER_SECONDS, self._gathering_over, group
+            min(self._took.get(group, 0.0), MAX_GATHER_SECONDS), self._gathering_over, group
         )
         return False
 
@@ -173,6 +176,7 @@ class Writer:
         return taken
 
     async def _run(self, group: GroupKey, batch: list[_Request]) -> None:
+        started = time.perf_counter()
         try:
             if len(batch) == 1:
                 await self._alone(batch[0])
@@ -185,7 +189,11 @@ class Writer:
             raise
         finally:
             if isinstance(group, tuple):  # a request applied alone makes no group
+                if len(self._writers) > MAX_REMEMBERED_GROUPS:
+                    self._writers.clear()  # forget idle groups (keys, workspaces) at once
+                    self._took.clear()
                 self._writers[group] = len(batch) + len(self._queues.get(group, ()))
+                self._took[group] = time.perf_counter() - started
             self._busy.discard(group)
             self._under_way -= 1
             self._start()

@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         upload_limits={
             "/v1/imports": settings.max_import_bytes,
             "/ui/imports": settings.max_import_bytes,
+            "/v1/customers/batch": settings.max_batch_bytes,
         },
         prefix_headers={UI_PREFIX: UI_SECURITY_HEADERS},
     )

@@ -26,7 +26,7 @@ class RowInvalid(ValidationFailed):
         self.ref = ref
 
 
-def write_of(parsed: dict[str, Any], max_identifier_bytes: int) -> BatchWrite:
+def write_of(parsed: Any, max_identifier_bytes: int) -> BatchWrite:
     """The write an item asks for; RowInvalid (naming its customer when it can) if the
     item breaks the PUT body's rules, ValidationFailed if it addresses no customer."""
     try:
@@ -39,8 +39,10 @@ def write_of(parsed: dict[str, Any], max_identifier_bytes: int) -> BatchWrite:
     return BatchWrite(_ref_of(write.identifiers, max_identifier_bytes), write)
 
 
-def named_ref(parsed: dict[str, Any], max_bytes: int) -> CustomerRef | None:
+def named_ref(parsed: Any, max_bytes: int) -> CustomerRef | None:
     """The customer a refused item names, when its identifiers are usable at all."""
+    if not isinstance(parsed, dict):
+        return None
     identifiers: dict[IdentifierKind, str | None] = {
         kind: value for kind in COLUMN_KINDS if isinstance(value := parsed.get(kind.value), str)
     }

@@ -1,11 +1,11 @@
 """Wire models for customers."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainValidator
 
-from attrium.core.schemas import InputModel
+from attrium.core.schemas import InputModel, ProblemDetail
 from attrium.customers.identity import IdentifierKind
 from attrium.customers.models import Customer, CustomerWrite
 
@@ -77,3 +77,36 @@ class CustomerPage(BaseModel):
 
 class AttributesOut(BaseModel):
     attributes: AttributeMap
+
+
+MAX_BATCH_ITEMS = 1000
+
+
+def _item_as_sent(item: Any) -> Any:
+    return item
+
+
+# Documented as the item it should be, but taken as sent: `customers.items` reads each
+# item, so that an item breaking a rule is refused alone rather than the whole request.
+BatchItem = Annotated[Any, PlainValidator(_item_as_sent, json_schema_input_type=CustomerIn)]
+
+
+class BatchIn(InputModel):
+    customers: list[BatchItem] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        description="each an NDJSON import line: the PUT body, addressed by its id "
+        "(else its email, phone or anonymous_id)",
+    )
+
+
+class BatchResult(BaseModel):
+    status: int = Field(description="201 created, 200 updated, else the refusal's status")
+    customer: CustomerOut | None = Field(default=None, description="the customer as written")
+    problem: ProblemDetail | None = Field(
+        default=None, description="why the item was refused: what its PUT would have answered"
+    )
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResult] = Field(description="one per item, in the items' order")

@@ -28,20 +28,23 @@ class CustomerIn(InputModel):
     def to_write(self) -> CustomerWrite:
         """Only the identifiers the body names; null means remove."""
         given = self.model_fields_set
-        kinds = {
-            IdentifierKind.ID: "id",
-            IdentifierKind.EMAIL: "email",
-            IdentifierKind.PHONE: "phone",
-            IdentifierKind.ANONYMOUS_ID: "anonymous_id",
-        }
         return CustomerWrite(
             identifiers={
-                kind: getattr(self, name) for kind, name in kinds.items() if name in given
+                kind: getattr(self, name) for name, kind in _IDENTIFIER_FIELDS if name in given
             },
-            custom_identifiers=dict(self.custom_identifiers or {}),
-            attributes=dict(self.attributes or {}),
+            custom_identifiers=dict(self.custom_identifiers) if self.custom_identifiers else {},
+            attributes=dict(self.attributes) if self.attributes else {},
             update_only=self.update_only,
         )
+
+
+# Built once: every item of a batch (and every PUT) reads it.
+_IDENTIFIER_FIELDS = (
+    ("id", IdentifierKind.ID),
+    ("email", IdentifierKind.EMAIL),
+    ("phone", IdentifierKind.PHONE),
+    ("anonymous_id", IdentifierKind.ANONYMOUS_ID),
+)
 
 
 class CustomerOut(BaseModel):

@@ -132,6 +132,7 @@ def _batch(
         settle(backend, database_url)
         say(f"{backend}: upsert ceiling ({config.duration}s)")
         found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
+    found["batch"]["ceiling_requests_per_second"] = found["upsert_ceiling"]["requests_per_second"]
 
 
 def _upsert_ceiling(

@@ -5,8 +5,10 @@ from typing import Any
 import httpx
 
 from tests.support.activity import activity_of
+from tests.support.backends import LiveBackend
 from tests.support.problems import assert_problem
-from tests.support.workspaces import TestWorkspace
+from tests.support.twins import app_of
+from tests.support.workspaces import TestWorkspace, new_workspace
 
 BATCH = "/v1/customers/batch"
 
@@ -164,3 +166,21 @@ def test_put_and_get_of_batch_still_mean_the_customer_batch(api: httpx.Client) -
     assert api.get(BATCH).json()["id"] == "batch"
     results = batch(api, {"id": "batch", "attributes": {"n": 2}})
     assert results[0]["status"] == 200
+
+
+def test_a_request_takes_one_rate_limit_token_whatever_its_size(backend: LiveBackend) -> None:
+    app = app_of(backend, rate_limit_per_second=0.01, rate_limit_burst=2)
+    token = new_workspace(backend).token
+    items = [{"id": f"c{n}"} for n in range(100)]
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as client:
+            return [await client.post(BATCH, json={"customers": items}) for _ in range(3)]
+
+    answers = backend.run(send())
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[2].json()["type"] == "/problems/rate-limited"

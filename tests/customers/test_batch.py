@@ -151,6 +151,10 @@ def test_a_body_over_the_batch_limit_is_413(api: httpx.Client) -> None:
     assert_problem(answer, 413)
 
 
+def test_the_larger_limit_is_the_batch_route_s_alone(api: httpx.Client) -> None:
+    assert_problem(api.put(BATCH, json={"attributes": {"p": "x" * 1024 * 1024}}), 413)
+
+
 def test_a_body_over_the_single_write_limit_is_fine_in_a_batch(api: httpx.Client) -> None:
     items = [{"id": f"c{n}", "attributes": {"p": "x" * 900}} for n in range(1000)]
     assert {result["status"] for result in batch(api, *items)} == {201}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import catalog, dataset, imports, report, segments, tools, upserts
+from bench import batch, catalog, dataset, imports, report, segments, tools, upserts
 from bench.config import BenchConfig, load
 from bench.machine import describe
 from bench.seed import blank_customers, seed_customers
@@ -58,6 +58,8 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
     found: dict[str, Any] = {}
     if config.measures("upserts"):
         _upserts(config, backend, server, database_url, folder, found)
+    if config.measures("batch"):
+        _batch(config, backend, server, database_url, folder, found)
     if config.measures("import") or config.measures("segments"):
         server.start()
         found.setdefault("server_command", " ".join(server.command()))
@@ -104,6 +106,33 @@ def _upserts(
     settle(backend, database_url)
     say(f"{backend}: upsert ceiling ({config.duration}s)")
     found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
+
+
+def _batch(
+    config: BenchConfig,
+    backend: str,
+    server: Server,
+    database_url: str,
+    folder: Path,
+    found: dict[str, Any],
+) -> None:
+    """The batch route on the upserts' customers, against the same upsert ceiling."""
+    server.start()
+    found.setdefault("server_command", " ".join(server.command()))
+    try:
+        if not config.measures("upserts"):
+            say(f"{backend}: seeding {config.customers} customers")
+            seed_customers(database_url, server.workspace_id, blank_customers(config.customers))
+        settle(backend, database_url)
+        say(f"{backend}: batch route, {batch.ITEMS_PER_REQUEST} writes each ({config.duration}s)")
+        found["batch"] = batch.attrium_batch(config, server)
+    finally:
+        server.stop()
+    if "upsert_ceiling" not in found:
+        settle(backend, database_url)
+        say(f"{backend}: upsert ceiling ({config.duration}s)")
+        found["upsert_ceiling"] = _upsert_ceiling(config, backend, database_url, folder)
+    found["batch"]["ceiling_requests_per_second"] = found["upsert_ceiling"]["requests_per_second"]
 
 
 def _upsert_ceiling(

@@ -16,7 +16,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-MEASURES = ("upserts", "import", "segments", "catalog")
+MEASURES = ("upserts", "batch", "import", "segments", "catalog")
 
 
 def _only() -> tuple[str, ...]:

@@ -38,7 +38,7 @@ def run_child(command: list[str], env: dict[str, str] | None = None) -> tuple[st
     return text, usage.ru_utime + usage.ru_stime
 
 
-def wrk_command(config: BenchConfig, base_url: str) -> list[str]:
+def wrk_command(config: BenchConfig, base_url: str, script: str = "patch.lua") -> list[str]:
     return [
         "wrk",
         "--threads",
@@ -50,7 +50,7 @@ def wrk_command(config: BenchConfig, base_url: str) -> list[str]:
         "--timeout",
         "10s",
         "--script",
-        str(HERE / "patch.lua"),
+        str(HERE / script),
         base_url,
     ]
 
@@ -65,7 +65,7 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
     with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
         output, load_cpu = run_child(command, env)
     writes, transactions = writer_totals(server)
-    found = _wrk_result(output)
+    found = wrk_result(output)
     seconds = found["duration_us"] / 1e6
     errors = sum(found[name] for name in found if name.endswith("_errors") or name == "timeouts")
     return {
@@ -112,7 +112,7 @@ def _warm_up(config: BenchConfig, server: Server) -> None:
             response.raise_for_status()
 
 
-def _wrk_result(output: str) -> dict[str, Any]:
+def wrk_result(output: str) -> dict[str, Any]:
     for line in output.splitlines():
         if line.startswith("BENCH_RESULT "):
             found: dict[str, Any] = json.loads(line.removeprefix("BENCH_RESULT "))

@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         body_timeout_seconds=settings.body_timeout_seconds,
         max_body_bytes=settings.max_body_bytes,
         upload_limits={
-            "/v1/imports": settings.max_import_bytes,
-            "/ui/imports": settings.max_import_bytes,
+            ("POST", "/v1/imports"): settings.max_import_bytes,
+            ("POST", "/ui/imports"): settings.max_import_bytes,
+            ("POST", "/v1/customers/batch"): settings.max_batch_bytes,
         },
         prefix_headers={UI_PREFIX: UI_SECURITY_HEADERS},
     )

@@ -68,6 +68,37 @@ def test_import_reports_rejected_rows_and_exits_2(workspace: TestWorkspace, tmp_
     assert row["line"] == 2
 
 
+def test_customers_batch_sends_chunks_and_reports_refused_lines(
+    workspace: TestWorkspace, tmp_path: Path
+) -> None:
+    source = tmp_path / "batch.ndjson"
+    lines = [orjson.dumps({"id": f"c{n}", "attributes": {"n": n}}).decode() for n in range(5)]
+    lines[2] = '{"id": "c2", "attributes": {"n": "two"}}'
+    source.write_text("\n".join([*lines, "not json", "[1]", '{"id": "c0", "attributes": {}}']))
+    done = attrium(workspace, "customers", "batch", str(source), "--size", "2", "--json")
+    assert done.returncode == 2, done.stderr
+    results = [orjson.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["line"], r["status"]) for r in results] == [
+        (1, 201),
+        (2, 201),
+        (3, 422),
+        (4, 201),
+        (5, 201),
+        (6, 400),
+        (7, 400),
+        (8, 200),
+    ]
+    assert results[0]["customer"]["attributes"] == {"n": 0}
+    refused = (tmp_path / "batch.ndjson.refused.ndjson").read_text().splitlines()
+    assert [orjson.loads(line)["line"] for line in refused] == [3, 6, 7]
+    table = attrium(workspace, "customers", "batch", str(source), "--size", "1000")
+    assert table.returncode == 2
+    assert "updated" in table.stdout
+    too_many = attrium(workspace, "customers", "batch", str(source), "--size", "1001")
+    assert too_many.returncode == 2  # click's usage error
+    assert "--size" in too_many.stderr
+
+
 def test_the_documented_examples_run(workspace: TestWorkspace, tmp_path: Path) -> None:
     for block in code_blocks("cli.md", "sh"):
         ran = subprocess.run(

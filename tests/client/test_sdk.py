@@ -68,6 +68,39 @@ def test_problems_are_typed_exceptions_with_their_details(workspace: TestWorkspa
         stranger.get_customer("c1")
 
 
+def test_batch_answers_typed_results_in_order(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        attrium.put_customer("c1", email="ada@example.com", attributes={"age": 36})
+        results = attrium.batch_customers(
+            [
+                {"id": "c2", "attributes": {"age": 20}},
+                {"email": "ada@example.com", "attributes": {"age": 37}},
+                {"id": "c3", "attributes": {"age": "old"}},
+                {"id": "c4", "email": "ada@example.com"},
+            ]
+        )
+        assert [result.status for result in results] == [201, 200, 422, 409]
+        assert [result.ok for result in results] == [True, True, False, False]
+        assert results[0].customer is not None
+        assert results[0].customer.id == "c2"
+        assert results[1].customer is not None
+        assert results[1].customer.attributes == {"age": 37}
+        assert results[0].error is None
+        assert isinstance(results[2].error, ValidationFailed)
+        assert results[2].error.fields == ["attributes.age"]
+        assert isinstance(results[3].error, IdentifierConflict)
+        with pytest.raises(ValidationFailed) as empty:
+            attrium.batch_customers([])
+        assert empty.value.fields == ["customers"]
+
+    async def awaited() -> None:
+        async with AsyncClient(workspace.backend.base_url, workspace.token) as attrium:
+            [result] = await attrium.batch_customers([{"id": "c5"}])
+            assert result.status == 201
+
+    asyncio.run(awaited())
+
+
 def test_catalog(workspace: TestWorkspace) -> None:
     with sdk(workspace) as attrium:
         attrium.define_attribute("age", "number", description="years")

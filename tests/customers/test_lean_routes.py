@@ -20,6 +20,10 @@ from tests.support.workspaces import TestWorkspace, new_workspace
 JSON = {"content-type": "application/json"}
 DEEP = b'{"attributes": {"a": ' + b"[" * 40 + b"]" * 40 + b"}}"
 HUGE = b'{"attributes": {"a": "' + b"x" * (1024 * 1024) + b'"}}'
+BATCH = (
+    b'{"customers": [{"id": "c1", "attributes": {"b": 1}}, {"id": "c1", "attributes": {"b": "x"}},'
+    b' {"email": "taken"}, {"x": 1}, 5]}'
+)
 
 # (name, method, path, headers, body); header `auth` names the key to send.
 CASES: list[Case] = [
@@ -73,6 +77,12 @@ CASES: list[Case] = [
     ("delete no key", "DELETE", "/v1/customers/c1/attributes/m", {}, None),
     ("delete reader", "DELETE", "/v1/customers/c1/attributes/m", {"auth": "reader"}, None),
     ("wrong method", "POST", "/v1/customers/c1", {**JSON, "auth": "admin"}, b"{}"),
+    ("batch", "POST", "/v1/customers/batch", {**JSON, "auth": "admin"}, BATCH),
+    ("batch none", "POST", "/v1/customers/batch", {**JSON, "auth": "admin"}, b'{"customers": []}'),
+    ("batch one", "POST", "/v1/customers/batch", {**JSON, "auth": "admin"}, b'{"customers": 1}'),
+    ("batch reader", "POST", "/v1/customers/batch", {**JSON, "auth": "reader"}, BATCH),
+    ("batch no key", "POST", "/v1/customers/batch", JSON, BATCH),
+    ("put batch", "PUT", "/v1/customers/batch", {**JSON, "auth": "admin"}, b'{"id": "b"}'),
     ("healthz", "GET", "/healthz", {}, None),
     ("healthz head", "HEAD", "/healthz", {}, None),
 ]
@@ -99,6 +109,7 @@ def test_lean_routes_answer_as_fastapi_did(
 ) -> None:
     lean, through_fastapi = twin_apps
     assert lean_routes(lean) == {
+        ("POST", "/v1/customers/batch"),
         ("PUT", "/v1/customers/{customer_id}"),
         ("PATCH", "/v1/customers/{customer_id}/attributes"),
         ("DELETE", "/v1/customers/{customer_id}/attributes/{name:path}"),

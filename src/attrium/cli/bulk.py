@@ -176,7 +176,7 @@ def import_file(
 def _count_rows(file: Path, import_format: str | None) -> int | None:
     """Data rows in the file (lines; less the CSV header), for the bar's total and ETA."""
     try:
-        with _open(file) as source:
+        with open_maybe_gzipped(file) as source:
             lines = sum(1 for line in source if line.strip())
     except (OSError, EOFError):
         return None
@@ -184,7 +184,7 @@ def _count_rows(file: Path, import_format: str | None) -> int | None:
     return max(0, lines - 1) if is_csv else lines
 
 
-def _open(file: Path) -> gzip.GzipFile | BufferedReader:
+def open_maybe_gzipped(file: Path) -> gzip.GzipFile | BufferedReader:
     with file.open("rb") as source:
         gzipped = source.read(2) == b"\x1f\x8b"
     if gzipped:

@@ -2,15 +2,16 @@
 
 Tables for people by default; `--json` prints what the API answered, for scripts.
 Exit codes: 0 done, 1 the server refused (the problem is printed), 2 an import
-rejected rows (they are written to a report file).
+rejected rows or a batch refused lines (they are written to a report file).
 """
 
 import typer
 
-from attrium.cli import bulk, records
+from attrium.cli import batch, bulk, records
 
 
 def register(app: typer.Typer) -> None:
+    records.customers_app.command("batch")(batch.batch_customers)
     app.add_typer(records.customers_app, name="customers")
     app.add_typer(records.attributes_app, name="attributes")
     app.add_typer(bulk.segments_app, name="segments")

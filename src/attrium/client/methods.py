@@ -28,6 +28,7 @@ class Methods:
 
     get_customer = customers.get_customer
     put_customer = customers.put_customer
+    batch_customers = customers.batch_customers
     patch_attributes = customers.patch_attributes
     delete_customer_attribute = customers.delete_customer_attribute
     delete_customer = customers.delete_customer

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from attrium.client.errors import ApiError, error_for
+
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -23,6 +25,24 @@ class Customer(Model):
     attributes: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+
+
+class BatchResult(Model):
+    """One item of a batch: the customer written (201 created, 200 updated), or the
+    problem refusing it (what the item's own PUT would have answered)."""
+
+    status: int
+    customer: Customer | None = None
+    problem: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def error(self) -> ApiError | None:
+        """The refusal as the exception a single call would have raised (not raised)."""
+        return None if self.problem is None else error_for(self.status, self.problem)
 
 
 class Attribute(Model):

@@ -60,7 +60,8 @@ class FrontDoorSettings:
 
     body_timeout_seconds: float
     max_body_bytes: int
-    upload_limits: Mapping[str, int] = field(default_factory=dict)  # path -> larger limit
+    # (method, path) -> a larger limit: a PUT to /v1/customers/batch is one customer's
+    upload_limits: Mapping[tuple[str, str], int] = field(default_factory=dict)
     # path prefix -> security headers of the pages under it (instead of the API's)
     prefix_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -95,7 +96,9 @@ class FrontDoor:
             reset_contextvars(**bound)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.settings.upload_limits.get(scope["path"], self.settings.max_body_bytes)
+        limit = self.settings.upload_limits.get(
+            (scope["method"], scope["path"]), self.settings.max_body_bytes
+        )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse_too_large(scope, send, limit)

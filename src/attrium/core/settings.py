@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="port `attrium serve` binds")
 
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="request body limit (413)")
+    max_batch_bytes: int = Field(
+        default=10 * 1024**2, ge=1, description="POST /v1/customers/batch body limit (413)"
+    )
     max_json_depth: int = Field(default=32, ge=2, description="JSON nesting limit (400)")
     max_attributes: int = Field(
         default=100, ge=1, description="custom attributes per workspace (per-workspace setting)"

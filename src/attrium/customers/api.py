@@ -11,18 +11,21 @@ from attrium.auth.api import requires
 from attrium.auth.scopes import Scope
 from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
-from attrium.core.errors import FieldError, IdentifierConflict, ValidationFailed
+from attrium.core.errors import AttriumError, FieldError, IdentifierConflict, ValidationFailed
 from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.lean import lean
+from attrium.core.problems import problem_body
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, custom_ref, normalise, parse_ref
-from attrium.customers.models import CustomerWrite
+from attrium.customers.models import CustomerWrite, WriteOutcome
 from attrium.customers.schemas import (
     AttributeMap,
     AttributesOut,
+    BatchIn,
+    BatchOut,
     CustomerIn,
     CustomerOut,
     CustomerPage,
@@ -32,6 +35,7 @@ from attrium.customers.schemas import (
 Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
 Limit = Annotated[int | None, Query(ge=1, le=1000)]
+BATCH_PATH = "/v1/customers/batch"
 
 router = APIRouter(
     prefix="/v1/customers", tags=["customers"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
@@ -98,7 +102,30 @@ def _filter_ref(
 
 
 # The hot writes are served lean (core/lean.py): same declaration, same endpoint,
-# without FastAPI's per-request dependency solving.
+# without FastAPI's per-request dependency solving. POST is the batch route's alone:
+# PUT and GET of /v1/customers/batch still mean the customer whose id is "batch".
+@lean
+@router.post("/batch", response_model=BatchOut)
+async def batch_customers(
+    body: BatchIn, db: DatabaseDep, settings: SettingsDep, actor: Writer
+) -> Response:
+    """Create or update up to 1,000 customers, each item an NDJSON import line; one
+    result per item, in order, each refused alone as its PUT would have been."""
+    options = service.native_options(actor, settings)
+    results = await service.upsert_items(db, actor, body.customers, options)
+    return JsonResponse({"results": [_item_result(result) for result in results]})
+
+
+def _item_result(result: service.WriteResult) -> dict[str, Any]:
+    if isinstance(result, WriteOutcome):
+        refused = _conflict_of(result)
+        if refused is None:
+            status = 201 if result.created else 200
+            return {"status": status, "customer": customer_body(result.customer)}
+        result = refused
+    return {"status": result.status, "problem": problem_body(result, BATCH_PATH)}
+
+
 @lean
 @router.put(
     "/{customer_id}",
@@ -113,15 +140,31 @@ async def put_customer(
     outcome = await service.upsert(
         db, actor, ref, body.to_write(), service.native_options(actor, settings)
     )
-    customer = customer_body(outcome.customer)
-    if outcome.conflicts:
-        raise IdentifierConflict(
-            outcome.conflicts[0].reason,
-            [FieldError(c.field, "identifier.conflict", c.reason) for c in outcome.conflicts],
-            extra={"conflicts": [c.as_dict() for c in outcome.conflicts], "customer": customer},
-        )
+    refused = _conflict_of(outcome)
+    if refused is not None:
+        raise refused
     headers = {"Location": f"/v1/customers/profile:{outcome.customer.profile_id}"}
-    return JsonResponse(customer, status_code=201 if outcome.created else 200, headers=headers)
+    return JsonResponse(
+        customer_body(outcome.customer),
+        status_code=201 if outcome.created else 200,
+        headers=headers,
+    )
+
+
+def _conflict_of(outcome: WriteOutcome) -> AttriumError | None:
+    """The refusal of a write that could not give its customer every identifier it named
+    (the rest of it applied)."""
+    if not outcome.conflicts:
+        return None
+    conflicts = outcome.conflicts
+    return IdentifierConflict(
+        conflicts[0].reason,
+        [FieldError(c.field, "identifier.conflict", c.reason) for c in conflicts],
+        extra={
+            "conflicts": [c.as_dict() for c in conflicts],
+            "customer": customer_body(outcome.customer),
+        },
+    )
 
 
 @router.get("/{customer_id}", response_model=CustomerOut)

@@ -1,11 +1,11 @@
 """Wire models for customers."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainValidator
 
-from attrium.core.schemas import InputModel
+from attrium.core.schemas import InputModel, ProblemDetail
 from attrium.customers.identity import IdentifierKind
 from attrium.customers.models import Customer, CustomerWrite
 
@@ -28,20 +28,23 @@ class CustomerIn(InputModel):
     def to_write(self) -> CustomerWrite:
         """Only the identifiers the body names; null means remove."""
         given = self.model_fields_set
-        kinds = {
-            IdentifierKind.ID: "id",
-            IdentifierKind.EMAIL: "email",
-            IdentifierKind.PHONE: "phone",
-            IdentifierKind.ANONYMOUS_ID: "anonymous_id",
-        }
         return CustomerWrite(
             identifiers={
-                kind: getattr(self, name) for kind, name in kinds.items() if name in given
+                kind: getattr(self, name) for name, kind in _IDENTIFIER_FIELDS if name in given
             },
-            custom_identifiers=dict(self.custom_identifiers or {}),
-            attributes=dict(self.attributes or {}),
+            custom_identifiers=dict(self.custom_identifiers) if self.custom_identifiers else {},
+            attributes=dict(self.attributes) if self.attributes else {},
             update_only=self.update_only,
         )
+
+
+# Built once: every item of a batch (and every PUT) reads it.
+_IDENTIFIER_FIELDS = (
+    ("id", IdentifierKind.ID),
+    ("email", IdentifierKind.EMAIL),
+    ("phone", IdentifierKind.PHONE),
+    ("anonymous_id", IdentifierKind.ANONYMOUS_ID),
+)
 
 
 class CustomerOut(BaseModel):
@@ -77,3 +80,36 @@ class CustomerPage(BaseModel):
 
 class AttributesOut(BaseModel):
     attributes: AttributeMap
+
+
+MAX_BATCH_ITEMS = 1000
+
+
+def _item_as_sent(item: Any) -> Any:
+    return item
+
+
+# Documented as the item it should be, but taken as sent: `customers.items` reads each
+# item, so that an item breaking a rule is refused alone rather than the whole request.
+BatchItem = Annotated[Any, PlainValidator(_item_as_sent, json_schema_input_type=CustomerIn)]
+
+
+class BatchIn(InputModel):
+    customers: list[BatchItem] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        description="each an NDJSON import line: the PUT body, addressed by its id "
+        "(else its email, phone or anonymous_id)",
+    )
+
+
+class BatchResult(BaseModel):
+    status: int = Field(description="201 created, 200 updated, else the refusal's status")
+    customer: CustomerOut | None = Field(default=None, description="the customer as written")
+    problem: ProblemDetail | None = Field(
+        default=None, description="why the item was refused: what its PUT would have answered"
+    )
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResult] = Field(description="one per item, in the items' order")

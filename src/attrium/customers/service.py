@@ -7,18 +7,20 @@ the write pipeline's stages.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes.models import limits_for
 from attrium.auth.actor import Actor
 from attrium.core.database import Database
-from attrium.core.errors import AttriumError
+from attrium.core.errors import AttriumError, ValidationFailed
 from attrium.core.settings import Settings
-from attrium.customers import store
+from attrium.customers import pipeline, store
 from attrium.customers.identity import CustomerRef
+from attrium.customers.items import RowInvalid, write_of
 from attrium.customers.models import CustomerWrite, WriteOutcome
-from attrium.customers.pipeline import BatchWrite
+from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 from attrium.customers.reads import (
     find,
@@ -31,6 +33,7 @@ from attrium.customers.reads import (
 )
 from attrium.customers.writer import AfterWrite, WriteResult, writer_of
 from attrium.identity import erasure
+from attrium.identity.suppressions import suppression_errors
 
 __all__ = [
     "AfterWrite",
@@ -45,6 +48,7 @@ __all__ = [
     "read_customers",
     "read_many",
     "upsert",
+    "upsert_items",
     "upsert_many",
 ]
 
@@ -70,6 +74,47 @@ async def upsert_many(
 ) -> list[WriteResult]:
     """Apply writes in order, each refused alone if a rule refuses it."""
     return await writer_of(db).apply(actor, writes, options)
+
+
+async def upsert_items(
+    db: Database, actor: Actor, items: Sequence[Any], options: WriteOptions
+) -> list[WriteResult]:
+    """Apply items (see `customers.items`) in order, one result each, in one call to the
+    writer; an item is refused alone, and recorded as any refused write."""
+    results: list[WriteResult | None] = [None] * len(items)
+    writes: list[BatchWrite] = []
+    positions: list[int] = []
+    invalid: list[ValidationFailed] = []
+    for position, item in enumerate(items):
+        try:
+            writes.append(write_of(item, options.max_identifier_bytes))
+            positions.append(position)
+        except ValidationFailed as refused:
+            results[position] = refused
+            invalid.append(refused)
+    if invalid:
+        await _record_invalid(db, actor, invalid)
+    applied = await writer_of(db).apply(actor, writes, options) if writes else []
+    for position, result in zip(positions, applied, strict=True):
+        results[position] = result
+    return [result for result in results if result is not None]
+
+
+async def _record_invalid(db: Database, actor: Actor, invalid: Sequence[ValidationFailed]) -> None:
+    """Record items refused before any write, on the customer each names unless that
+    identifier is suppressed (its value must not come back through the log)."""
+    refs = [error.ref if isinstance(error, RowInvalid) else None for error in invalid]
+    async with db.transaction() as connection:
+        named = [(position, ref) for position, ref in enumerate(refs) if ref is not None]
+        if named:
+            refusals = await suppression_errors(
+                connection, actor, [[(ref.field, ref)] for _, ref in named]
+            )
+            for (position, _), suppressed in zip(named, refusals, strict=True):
+                if suppressed is not None:
+                    refs[position] = None
+        outcomes = [BatchOutcome(error=error) for error in invalid]
+        await pipeline.record_refusals(connection, actor, refs, outcomes)
 
 
 async def delete(db: Database, actor: Actor, ref: CustomerRef) -> None:

@@ -15,14 +15,13 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
-from attrium.core.problems import field_errors
-from attrium.customers.identity import COLUMN_KINDS, CustomerRef, IdentifierKind, normalise
+from attrium.customers.identity import COLUMN_KINDS, IdentifierKind
+from attrium.customers.items import RowInvalid as RowInvalid  # imports.apply reads it here
+from attrium.customers.items import named_ref, write_of
 from attrium.customers.pipeline import BatchWrite
-from attrium.customers.schemas import CustomerIn
 
 GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -30,14 +29,6 @@ _CUSTOM_PREFIX = "custom_identifiers."
 _CUSTOM_JSON_COLUMN = "custom_identifiers"  # a JSON object, as the export writes it
 _ATTRIBUTE_PREFIX = "attributes."
 _EXPORT_ONLY_COLUMNS = {"profile_id", "created_at", "updated_at"}  # kept by the server
-
-
-class RowInvalid(ValidationFailed):
-    """A row refused before any write; `ref` is the customer it names, if it names one."""
-
-    def __init__(self, error: ValidationFailed, ref: CustomerRef | None) -> None:
-        super().__init__(error.detail, error.errors)
-        self.ref = ref
 
 
 class ImportFormat(StrEnum):
@@ -119,38 +110,7 @@ def ndjson_write(text: str, max_identifier_bytes: int) -> BatchWrite:
         ) from None
     if not isinstance(parsed, dict):
         raise _row_error("line", "json.object", "each line must be a JSON object")
-    return _write_of(parsed, max_identifier_bytes)
-
-
-def _write_of(parsed: dict[str, Any], max_identifier_bytes: int) -> BatchWrite:
-    try:
-        body = CustomerIn.model_validate(parsed)
-    except ValidationError as error:
-        errors = field_errors(error.errors())
-        failed = ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors)
-        raise RowInvalid(failed, _named_ref(parsed, max_identifier_bytes)) from None
-    write = body.to_write()
-    return BatchWrite(_ref_of(write.identifiers, max_identifier_bytes), write)
-
-
-def _ref_of(identifiers: dict[IdentifierKind, str | None], max_bytes: int) -> CustomerRef:
-    """The customer a row addresses: its id, else its first other identifier."""
-    for kind in COLUMN_KINDS:
-        value = identifiers.get(kind)
-        if value is not None:
-            return CustomerRef(kind, normalise(kind, value, kind.value, max_bytes))
-    raise _row_error("id", "required", "each row needs an id (or an email, phone or anonymous_id)")
-
-
-def _named_ref(parsed: dict[str, Any], max_bytes: int) -> CustomerRef | None:
-    """The customer a refused row names, when its identifiers are usable at all."""
-    identifiers: dict[IdentifierKind, str | None] = {
-        kind: value for kind in COLUMN_KINDS if isinstance(value := parsed.get(kind.value), str)
-    }
-    try:
-        return _ref_of(identifiers, max_bytes)
-    except ValidationFailed:
-        return None
+    return write_of(parsed, max_identifier_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +183,10 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
                 errors.append(invalid.error)
     if errors:
         failed = ValidationFailed(errors[0].message, errors)
-        raise RowInvalid(failed, _named_ref(body, max_identifier_bytes))
+        raise RowInvalid(failed, named_ref(body, max_identifier_bytes))
     body["custom_identifiers"] = custom
     body["attributes"] = attributes
-    return _write_of(body, max_identifier_bytes)
+    return write_of(body, max_identifier_bytes)
 
 
 def _custom_map(cell: str) -> dict[str, Any]:

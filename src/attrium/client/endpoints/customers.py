@@ -1,6 +1,6 @@
 """Customers (`/v1/customers`), their activity and the export."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -8,7 +8,7 @@ import httpx
 
 from attrium.client.calls import Page, field_of, model, nothing, page
 from attrium.client.declare import Request, download, endpoint, listing, query
-from attrium.client.models import ActivityEntry, AttributeChange, Customer
+from attrium.client.models import ActivityEntry, AttributeChange, BatchResult, Customer
 
 
 @endpoint("GET", "/v1/customers/{ref}")
@@ -21,6 +21,18 @@ def get_customer(ref: str) -> Request[Customer]:
 def put_customer(ref: str, **body: Any) -> Request[Customer]:
     """Create or update; `body` is the PUT body (`email=`, `attributes=`, …)."""
     return Request(model(Customer), json=body)
+
+
+def _results(response: httpx.Response) -> list[BatchResult]:
+    return [BatchResult.model_validate(result) for result in response.json()["results"]]
+
+
+@endpoint("POST", "/v1/customers/batch")
+def batch_customers(items: Sequence[Mapping[str, Any]]) -> Request[list[BatchResult]]:
+    """Create or update up to 1,000 customers in one request; each item is an NDJSON
+    import line (the PUT body plus `id`, or addressed by `email`, `phone` or
+    `anonymous_id`). One result per item, in order; a refused item is refused alone."""
+    return Request(_results, json={"customers": [dict(item) for item in items]})
 
 
 @endpoint("PATCH", "/v1/customers/{ref}/attributes")

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.config import BenchConfig
 from bench.server import DatabaseCpu, ResourceSampler, Server
-from bench.upserts import PLANS, run_child, wrk_command, wrk_result, writer_totals
+from bench.upserts import PLANS, run_child, writer_totals, wrk_command, wrk_result
 
 ITEMS_PER_REQUEST = 100
 

@@ -1,5 +1,6 @@
 """`POST /v1/customers/batch`: many writes in one request, each answered and refused alone."""
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -188,3 +189,39 @@ def test_a_request_takes_one_rate_limit_token_whatever_its_size(backend: LiveBac
     answers = backend.run(send())
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert answers[2].json()["type"] == "/problems/rate-limited"
+
+
+def test_concurrent_batches_on_shared_customers_lose_nothing(workspace: TestWorkspace) -> None:
+    """Eight batches of 300 writes at once, every one on the same 30 customers: more
+    than a transaction's worth waits, so the writer runs overlapping transactions that
+    lock the same rows; each write lands (or is answered as refused, never lost)."""
+    customers = [f"shared-{number}" for number in range(30)]
+    writers = 8
+
+    def items(writer: int) -> list[dict[str, Any]]:
+        return [
+            {"id": customer, "attributes": {f"w{writer}_{round_}": round_}}
+            for round_ in range(10)
+            for customer in customers
+        ]
+
+    async def send_all() -> list[httpx.Response]:
+        headers = {"Authorization": f"Bearer {workspace.token}"}
+        async with httpx.AsyncClient(
+            base_url=workspace.backend.base_url, headers=headers, timeout=120
+        ) as client:
+            return await asyncio.gather(
+                *(client.post(BATCH, json={"customers": items(w)}) for w in range(writers))
+            )
+
+    with workspace.client() as api:
+        assert api.patch("/v1/workspace/settings", json={"max_attributes": 1000}).is_success
+        answers = asyncio.run(send_all())
+        for answer in answers:
+            assert answer.status_code == 200, answer.text
+            assert {result["status"] for result in answer.json()["results"]} <= {200, 201}
+        for customer in customers:
+            attributes = api.get(f"/v1/customers/{customer}").json()["attributes"]
+            assert attributes == {
+                f"w{writer}_{round_}": round_ for writer in range(writers) for round_ in range(10)
+            }

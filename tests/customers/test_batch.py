@@ -192,9 +192,9 @@ def test_a_request_takes_one_rate_limit_token_whatever_its_size(backend: LiveBac
 
 
 def test_concurrent_batches_on_shared_customers_lose_nothing(workspace: TestWorkspace) -> None:
-    """Eight batches of 300 writes at once, every one on the same 30 customers: more
-    than a transaction's worth waits, so the writer runs overlapping transactions that
-    lock the same rows; each write lands (or is answered as refused, never lost)."""
+    """Eight batches of 300 writes at once, every one on the same 30 customers: the
+    writer applies several requests per transaction, each customer written many times
+    in one, and every write lands."""
     customers = [f"shared-{number}" for number in range(30)]
     writers = 8
 

@@ -10,9 +10,6 @@ no load a write goes at once, alone; under load, the writes that arrive while a
 transaction is under way share the next one, so the cost of a transaction (round
 trips, the commit's flush) is paid once per batch. Two groups (two keys, or a
 dialect and the native API) write side by side, up to `max_transactions` at once.
-A group with a backlog (a full batch waiting besides the one under way: batch
-requests, imports) runs a second transaction beside the first, so that one batch's
-rules run in Python while the other's statements and commit run in the database.
 
 When a transaction ends, the requests it answers come back (their clients' next
 writes) a moment later. Started at once, the next transaction would take only the
@@ -51,10 +48,9 @@ from attrium.customers.models import Customer, WriteOutcome
 from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 
-MAX_BATCH_WRITES = 256
+MAX_BATCH_WRITES = 1000
 MAX_GATHER_SECONDS = 0.005
 MAX_REMEMBERED_GROUPS = 10_000
-MAX_GROUP_TRANSACTIONS = 2
 MAX_WRITE_ATTEMPTS = 3
 
 # More of the same request, applied to the written customer inside the write's
@@ -97,9 +93,8 @@ class Writer:
         self._db = db
         self._max_transactions = max_transactions
         self._max_batch = max_batch
-        self._max_group_transactions = MAX_GROUP_TRANSACTIONS
         self._queues: dict[GroupKey, deque[_Request]] = {}
-        self._busy: dict[GroupKey, int] = {}  # transactions under way per group
+        self._busy: set[GroupKey] = set()
         self._writers: dict[GroupKey, int] = {}  # requests answered and waiting, last commit
         self._took: dict[GroupKey, float] = {}  # seconds the group's last batch took
         self._gathering: dict[GroupKey, asyncio.TimerHandle] = {}
@@ -127,33 +122,16 @@ class Writer:
         for group in list(self._queues):
             if self._under_way >= self._max_transactions:
                 return
-            if not self._may_start(group):
+            if group in self._busy or not self._ready(group):
                 continue
             batch = self._take(group)
             if not batch:
                 continue
-            self._busy[group] = self._busy.get(group, 0) + 1
+            self._busy.add(group)
             self._under_way += 1
             task = asyncio.get_running_loop().create_task(self._run(group, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-
-    def _may_start(self, group: GroupKey) -> bool:
-        """One transaction per group under way; more (up to `MAX_GROUP_TRANSACTIONS`) only
-        while a full batch waits besides, so that a backlog's next batch is planned while
-        the current one's statements and commit run."""
-        under_way = self._busy.get(group, 0)
-        if under_way == 0:
-            return self._ready(group)
-        return under_way < self._max_group_transactions and self._backlog(group)
-
-    def _backlog(self, group: GroupKey) -> bool:
-        waiting = 0
-        for request in self._queues[group]:
-            waiting += len(request.writes)
-            if waiting >= self._max_batch:
-                return True
-        return False
 
     def _ready(self, group: GroupKey) -> bool:
         """Whether the group's next batch may start: three quarters of its writers wait,
@@ -216,10 +194,7 @@ class Writer:
                     self._took.clear()
                 self._writers[group] = len(batch) + len(self._queues.get(group, ()))
                 self._took[group] = time.perf_counter() - started
-            if self._busy[group] == 1:
-                del self._busy[group]
-            else:
-                self._busy[group] -= 1
+            self._busy.discard(group)
             self._under_way -= 1
             self._start()
 

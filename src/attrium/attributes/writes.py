@@ -65,7 +65,10 @@ async def prepare_values(
     return checked.canonical
 
 
-@dataclass(frozen=True, slots=True)
+# Values of the write path are not frozen, only never changed: a frozen dataclass's
+# __init__ sets each field through object.__setattr__ (about 4x the cost), and a
+# write builds several of them.
+@dataclass(slots=True, unsafe_hash=True)
 class CheckedPatch:
     """A patch in canonical form (None means remove), with the types it would give to
     attributes the catalog does not hold yet."""

@@ -39,7 +39,10 @@ COLUMN_KINDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Values of the write path are not frozen, only never changed: a frozen dataclass's
+# __init__ sets each field through object.__setattr__ (about 4x the cost), and a
+# write builds several of them.
+@dataclass(slots=True, unsafe_hash=True)
 class CustomerRef:
     kind: IdentifierKind
     value: str

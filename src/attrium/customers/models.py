@@ -7,7 +7,10 @@ from typing import Any
 from attrium.customers.identity import IdentifierKind
 
 
-@dataclass(frozen=True, slots=True)
+# Values of the write path are not frozen, only never changed: a frozen dataclass's
+# __init__ sets each field through object.__setattr__ (about 4x the cost), and a
+# write builds several of them.
+@dataclass(slots=True, unsafe_hash=True)
 class Customer:
     profile_id: str
     id: str | None
@@ -55,7 +58,7 @@ def with_defaults(stored: dict[str, Any], defaults: dict[str, Any]) -> dict[str,
     return {**defaults, **stored}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CustomerWrite:
     """One create-or-update: identifiers to set (None removes) and an attribute patch."""
 
@@ -66,7 +69,7 @@ class CustomerWrite:
     create_only: bool = False  # AlreadyExists (naming the customer) instead of updating
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class IdentifierConflictInfo:
     """An identifier the request could not give its customer, and why."""
 
@@ -82,7 +85,7 @@ class IdentifierConflictInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class WriteOutcome:
     customer: Customer
     created: bool

@@ -56,13 +56,16 @@ from attrium.identity.suppressions import suppression_errors
 IdentifierKey = tuple[IdentifierKind, str | None, str]
 
 
-@dataclass(frozen=True, slots=True)
+# Values of the write path are not frozen, only never changed: a frozen dataclass's
+# __init__ sets each field through object.__setattr__ (about 4x the cost), and a
+# write builds several of them.
+@dataclass(slots=True, unsafe_hash=True)
 class BatchWrite:
     ref: CustomerRef
     write: CustomerWrite
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BatchOutcome:
     """What became of one write: applied (maybe with identifier conflicts) or refused whole.
 

@@ -44,7 +44,10 @@ COLUMN_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Values of the write path are not frozen, only never changed: a frozen dataclass's
+# __init__ sets each field through object.__setattr__ (about 4x the cost), and a
+# write builds several of them.
+@dataclass(slots=True, unsafe_hash=True)
 class IdentifierChange:
     kind: IdentifierKind
     value: str | None
@@ -132,7 +135,7 @@ def _target(
     return target, [path_change, *changes]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CustomerState:
     """A customer's row and custom identifiers as a write leaves them (or found them),
     and which identifier columns of the row the write changed."""
@@ -147,7 +150,7 @@ class CustomerState:
         return profile_id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CreatePlan:
     """What creating one customer writes: its row, custom identifiers and activity."""
 
@@ -214,7 +217,7 @@ def plan_create(
 _PATH_DIFFERS = "the body gives a different value for the identifier the path addresses by"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class UpdatePlan:
     """What updating one customer writes: `state` is the customer as the write leaves it."""
 
@@ -401,7 +404,7 @@ def _conflict_entries(
     return entries
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class MergePlan:
     """What merging a secondary into a primary writes to the primary."""
 

@@ -263,8 +263,10 @@ async def lock_holders(
     parameters: dict[str, Any] = {"workspace_id": workspace_id}
     parameters.update({f"in_{column}": sorted(set(values)) for column, values in wanted.items()})
     found: dict[str, CustomerFound] = {}
-    for row in await connection.execute(statement, parameters):
-        held = dict(row._mapping)
+    result = await connection.execute(statement, parameters)
+    columns = list(result.keys())  # once: a row's own mapping builds its keys each time
+    for row in result:
+        held = dict(zip(columns, row, strict=True))
         found[held["profile_id"]] = (held, held.pop("custom_identifiers") or {})
     return found
 

@@ -4,7 +4,9 @@ A job's progress (the next record to read and its counters) commits in the same
 transaction as the batch it counts, so a runner that dies mid-batch leaves nothing
 half-applied, and the next runner to claim the job resumes after the last committed
 batch. Rows apply through the customers' batch pipeline (`customers.pipeline`):
-the API's rules, one implementation.
+the API's rules, one implementation. The next batch is read and parsed while one is
+applied (its SQL leaves this process idle); nothing of it is checked before this one
+commits.
 """
 
 import asyncio

@@ -1,5 +1,6 @@
 """An interrupted import resumes from its last committed batch: no row twice, none lost."""
 
+import gzip
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -64,3 +65,23 @@ def _progress(api: httpx.Client, job_id: str) -> tuple[str, int, int, int]:
 def _created_entries(api: httpx.Client, customer: str) -> int:
     items = api.get(f"/v1/customers/{customer}/activity").json()["items"]
     return sum(1 for item in items if item["type"] == "customer_created")
+
+
+def test_an_upload_broken_midway_fails_after_the_batches_before_the_break(
+    idle_backend: LiveBackend,
+) -> None:
+    """The next batch is read while one applies: a read error still ends the job after
+    the batches read before it, with their progress."""
+    workspace = new_workspace(idle_backend)
+    rows = [{"id": f"c{number}", "attributes": {"n": number}} for number in range(450)]
+    cut = gzip.compress(ndjson(rows))[:-40]
+    with workspace.client() as api:
+        job_id = upload(api, cut)["id"]
+        config = RunnerConfig("only", batch_rows=100, lease=LEASE)
+        claimed = idle_backend.run(apply.claim_next(idle_backend.db, config))
+        assert claimed is not None
+        idle_backend.run(apply.run_job(idle_backend.db, idle_backend.settings, claimed, config))
+        job = api.get(f"/v1/imports/{job_id}").json()
+        assert (job["state"], job["error"]) == ("failed", "the gzip stream ends early"), job
+        assert job["rows_read"] == job["applied"] == 400, job
+        assert api.get("/v1/customers/c399").json()["attributes"] == {"n": 399}

@@ -40,16 +40,22 @@ def new_ulids(count: int) -> list[str]:
     return _encode_run(values)
 
 
+# The last run's prefix: ids made one at a time in one millisecond (an import's
+# creates) share it too.
+_last_prefix: tuple[int, str] = (-1, "")
+
+
 def _encode_run(values: list[int]) -> list[str]:
     """Encode increasing values; consecutive ones differ in their last pair only."""
+    global _last_prefix
+    prefix_of, prefix = _last_prefix
     encoded = []
-    prefix_of = -1
-    prefix = ""
     for value in values:
         if value >> 10 != prefix_of:
             prefix_of = value >> 10
             prefix = _encode(value)[:-2]
         encoded.append(prefix + _PAIRS[value & 1023])
+    _last_prefix = (prefix_of, prefix)
     return encoded
 
 

@@ -4,10 +4,13 @@ A job's progress (the next record to read and its counters) commits in the same
 transaction as the batch it counts, so a runner that dies mid-batch leaves nothing
 half-applied, and the next runner to claim the job resumes after the last committed
 batch. Rows apply through the customers' batch pipeline (`customers.pipeline`):
-the API's rules, one implementation.
+the API's rules, one implementation. The next batch is read and parsed while one is
+applied (its SQL leaves this process idle); nothing of it is checked before this one
+commits.
 """
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
@@ -39,6 +42,8 @@ from attrium.imports.formats import (
 from attrium.workspaces import service as workspaces
 
 ParsedRow = tuple[int, BatchWrite | AttriumError]
+Batch = tuple[list[ParsedRow], bool]  # its rows, and whether it is the last
+_PARSE_SLICE_ROWS = 100  # rows parsed between two chances for the applying batch to resume
 
 
 class LeaseLost(Exception):
@@ -76,22 +81,20 @@ async def run_job(
     actor = await _actor_of(db, job)
     options = customers.native_options(actor, settings)
     progress = _Progress.of(job)
-    batch: list[ParsedRow] = []
-    batches = 0
+    batches = _read_ahead(_batches(db, job, settings.max_identifier_bytes, config.batch_rows))
+    committed = 0
     try:
-        async for parsed in _rows(db, job, settings.max_identifier_bytes):
-            batch.append(parsed)
-            if len(batch) >= config.batch_rows:
-                await _commit_batch(db, actor, job, config, options, batch, progress)
-                batch = []
-                batches += 1
-                if max_batches is not None and batches >= max_batches:
-                    return
-        await _commit_batch(db, actor, job, config, options, batch, progress, last=True)
+        async for batch, last in batches:
+            await _commit_batch(db, actor, job, config, options, batch, progress, last=last)
+            committed += 1
+            if max_batches is not None and committed >= max_batches:
+                return
     except LeaseLost:
         return
     except AttriumError as error:
         await _fail(db, job, config, error.detail)
+    finally:
+        await batches.aclose()
 
 
 async def _actor_of(db: Database, job: dict[str, Any]) -> Actor:
@@ -113,6 +116,41 @@ class _Progress:
 
     def values(self) -> dict[str, int]:
         return asdict(self)
+
+
+async def _batches(
+    db: Database, job: dict[str, Any], max_identifier_bytes: int, batch_rows: int
+) -> AsyncGenerator[Batch, None]:
+    """The job's rows after its next record in batches of `batch_rows`, each with
+    whether it is the last (which may be empty)."""
+    batch: list[ParsedRow] = []
+    async for parsed in _rows(db, job, max_identifier_bytes):
+        batch.append(parsed)
+        if len(batch) >= batch_rows:
+            yield batch, False
+            batch = []
+        elif len(batch) % _PARSE_SLICE_ROWS == 0:
+            await asyncio.sleep(0)  # let the batch being applied go on as its SQL answers
+    yield batch, True
+
+
+async def _read_ahead(batches: AsyncGenerator[Batch, None]) -> AsyncGenerator[Batch, None]:
+    """The batches of `batches`, the next one read and parsed while the caller applies
+    this one (its SQL leaves this process idle). Only parsing runs ahead: checks and
+    plans need what the batch before committed."""
+    ahead = asyncio.ensure_future(anext(batches))
+    try:
+        while True:
+            batch, last = await ahead
+            if not last:
+                ahead = asyncio.ensure_future(anext(batches))
+            yield batch, last
+            if last:
+                return
+    finally:
+        ahead.cancel()
+        await asyncio.gather(ahead, return_exceptions=True)
+        await batches.aclose()
 
 
 async def _rows(

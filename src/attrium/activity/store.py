@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -131,8 +132,19 @@ def postgres_insert(parameter: str = "entries") -> str:
 
 def postgres_parameter(records: list[EntryRecord]) -> str:
     """The JSON document `postgres_insert` takes."""
-    cleaned = storable_records(records)
-    return dump_json([dict(zip(COLUMN_NAMES, record, strict=True)) for record in cleaned])
+    # Serialised once: what PostgreSQL cannot store (NUL, lone surrogates) is rare, and
+    # shows in the serialisation itself (orjson escapes NUL, refuses a lone surrogate).
+    try:
+        document = orjson.dumps(_as_rows(records))
+    except orjson.JSONEncodeError:
+        document = b"\\u0000"
+    if b"\\u0000" in document:
+        document = orjson.dumps(_as_rows(storable_records(records)))
+    return document.decode()
+
+
+def _as_rows(records: list[EntryRecord]) -> list[dict[str, Any]]:
+    return [dict(zip(COLUMN_NAMES, record, strict=True)) for record in records]
 
 
 _POSTGRES_INSERT = text(postgres_insert())

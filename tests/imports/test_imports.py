@@ -1,7 +1,10 @@
 """Bulk import through `/v1/imports`, on both backends."""
 
 import httpx
+import pytest
+from sqlalchemy import text
 
+from attrium.imports import apply
 from tests.support.imports import import_rows, ndjson, rejected, upload, wait_for
 from tests.support.problems import assert_problem
 from tests.support.workspaces import TestWorkspace
@@ -152,3 +155,31 @@ def test_a_rejected_row_does_not_echo_a_suppressed_customer(api: httpx.Client) -
     errors = rejected(api, job["id"])
     assert [(e["line"], e["customer"]) for e in errors] == [(1, None), (2, None)]
     assert "ada@example.com" not in str(errors)
+
+
+def test_a_large_import_refreshes_the_planner_statistics(
+    workspace: TestWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: without statistics of what a bulk load wrote, the write path's lock
+    query scans the workspace; a job applying `ANALYZE_AFTER_ROWS` rows analyses."""
+    if workspace.backend.name == "sqlite":
+        pytest.skip("SQLite plans from its indexes alone: nothing to refresh")
+    monkeypatch.setattr(apply, "ANALYZE_AFTER_ROWS", 3)
+
+    def analyses() -> int:
+        async def reading() -> int:
+            async with workspace.backend.db.reader() as connection:
+                statement = text(
+                    "SELECT analyze_count FROM pg_stat_user_tables"
+                    " WHERE schemaname = current_schema() AND relname = 'customers'"
+                )
+                return int((await connection.execute(statement)).scalar_one())
+
+        return workspace.backend.run(reading())
+
+    before = analyses()
+    with workspace.client() as api:
+        assert import_rows(api, ndjson([{"id": "a"}, {"id": "b"}]))["state"] == "done"
+        assert analyses() == before
+        assert import_rows(api, ndjson([{"id": f"c{n}"} for n in range(3)]))["state"] == "done"
+    assert analyses() == before + 1

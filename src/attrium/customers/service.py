@@ -47,6 +47,7 @@ __all__ = [
     "read_customer",
     "read_customers",
     "read_many",
+    "refresh_planner_statistics",
     "upsert",
     "upsert_items",
     "upsert_many",
@@ -129,6 +130,12 @@ async def delete(db: Database, actor: Actor, ref: CustomerRef) -> None:
         await activity.record(
             connection, actor, [ActivityEntry(ActivityType.CUSTOMER_DELETED, details=details)]
         )
+
+
+async def refresh_planner_statistics(db: Database) -> None:
+    """Have the database's planner learn the customers table anew (after a bulk load)."""
+    async with db.transaction() as connection:
+        await store.refresh_planner_statistics(connection)
 
 
 def native_options(actor: Actor, settings: Settings) -> WriteOptions:

@@ -246,6 +246,12 @@ async def set_custom_identifiers(
 CustomerFound = tuple[dict[str, Any], dict[str, str]]  # a row and its custom identifiers
 
 
+async def refresh_planner_statistics(connection: AsyncConnection) -> None:
+    """PostgreSQL: `ANALYZE customers` (SQLite plans from its indexes alone)."""
+    if sql.backend_of(connection) == "postgresql":
+        await connection.execute(text("ANALYZE customers"))
+
+
 async def lock_holders(
     connection: AsyncConnection, workspace_id: str, values_by_column: dict[str, list[str]]
 ) -> dict[str, CustomerFound]:

@@ -57,6 +57,12 @@ class RunnerConfig:
     lease: timedelta
 
 
+# A job applying this many rows leaves PostgreSQL's planner statistics of customers
+# behind until autovacuum's analyse comes round; without them the write path's lock
+# query scanned the workspace (27 ms for 200 ids instead of an index scan).
+ANALYZE_AFTER_ROWS = 10_000
+
+
 async def claim_next(db: Database, config: RunnerConfig) -> dict[str, Any] | None:
     now = utcnow()
     async with db.transaction() as connection:
@@ -81,6 +87,7 @@ async def run_job(
     actor = await _actor_of(db, job)
     options = customers.native_options(actor, settings)
     progress = _Progress.of(job)
+    applied_before = progress.applied
     batches = _read_ahead(_batches(db, job, settings.max_identifier_bytes, config.batch_rows))
     committed = 0
     try:
@@ -89,6 +96,8 @@ async def run_job(
             committed += 1
             if max_batches is not None and committed >= max_batches:
                 return
+        if progress.applied - applied_before >= ANALYZE_AFTER_ROWS:
+            await customers.refresh_planner_statistics(db)
     except LeaseLost:
         return
     except AttriumError as error:

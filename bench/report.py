@@ -22,13 +22,14 @@ COMPARISONS = (
 # transaction of one row, that of the batch's own run (kept in its row, which may be
 # measured apart from the rest).
 CEILING_METRICS = {"batch": "ceiling_requests_per_second"}
+# The write-path issue's targets (issue 17; segments: the performance issue's).
 TARGETS: dict[tuple[str, str], float | None] = {
-    ("postgresql", "upserts"): 1.0,
+    ("postgresql", "upserts"): 0.5,
     ("postgresql", "batch"): 1.0,
     ("sqlite", "batch"): None,
     ("sqlite", "upserts"): 0.5,
-    ("postgresql", "import"): 0.5,
-    ("sqlite", "import"): 0.5,
+    ("postgresql", "import"): 0.35,
+    ("sqlite", "import"): 0.25,
     ("postgresql", "segment"): 1.5,
     ("sqlite", "segment"): 1.5,
 }

@@ -9,6 +9,8 @@ the write pipeline's stages.
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
 from attrium.attributes.models import limits_for
@@ -102,20 +104,29 @@ async def upsert_items(
 
 
 async def _record_invalid(db: Database, actor: Actor, invalid: Sequence[ValidationFailed]) -> None:
-    """Record items refused before any write, on the customer each names unless that
-    identifier is suppressed (its value must not come back through the log)."""
-    refs = [error.ref if isinstance(error, RowInvalid) else None for error in invalid]
+    """Record items refused before any write, on the customer each names (`shown_refs`)."""
     async with db.transaction() as connection:
-        named = [(position, ref) for position, ref in enumerate(refs) if ref is not None]
-        if named:
-            refusals = await suppression_errors(
-                connection, actor, [[(ref.field, ref)] for _, ref in named]
-            )
-            for (position, _), suppressed in zip(named, refusals, strict=True):
-                if suppressed is not None:
-                    refs[position] = None
+        refs = await shown_refs(connection, actor, invalid)
         outcomes = [BatchOutcome(error=error) for error in invalid]
         await pipeline.record_refusals(connection, actor, refs, outcomes)
+
+
+async def shown_refs(
+    connection: AsyncConnection, actor: Actor, refused: Sequence[object]
+) -> list[CustomerRef | None]:
+    """The customer each item refused while read names (`RowInvalid.ref`); None where
+    it names none, or names it by a suppressed identifier (whose value must not come
+    back through a log or a report). For the batch route and imports alike."""
+    refs = [error.ref if isinstance(error, RowInvalid) else None for error in refused]
+    named = [(position, ref) for position, ref in enumerate(refs) if ref is not None]
+    if named:
+        refusals = await suppression_errors(
+            connection, actor, [[(ref.field, ref)] for _, ref in named]
+        )
+        for (position, _), suppressed in zip(named, refusals, strict=True):
+            if suppressed is not None:
+                refs[position] = None
+    return refs
 
 
 async def delete(db: Database, actor: Actor, ref: CustomerRef) -> None:

@@ -27,13 +27,11 @@ from attrium.core.settings import Settings
 from attrium.customers import pipeline
 from attrium.customers import service as customers
 from attrium.customers.pipeline import BatchOutcome, BatchWrite
-from attrium.identity.suppressions import suppression_errors
 from attrium.imports import store
 from attrium.imports.formats import (
     CsvColumn,
     ImportFormat,
     RecordSplitter,
-    RowInvalid,
     csv_header,
     csv_write,
     ndjson_write,
@@ -319,12 +317,9 @@ async def _record(
 async def _refused_customers(
     connection: AsyncConnection, actor: Actor, batch: list[ParsedRow]
 ) -> dict[int, str]:
-    """Rows refused while parsed, by line: the customer each names, unless it is suppressed."""
-    named = [(n, p.ref) for n, p in batch if isinstance(p, RowInvalid) and p.ref is not None]
-    if not named:
-        return {}
-    refusals = await suppression_errors(connection, actor, [[(r.field, r)] for _, r in named])
-    return {n: str(ref) for (n, ref), no in zip(named, refusals, strict=True) if no is None}
+    """Rows refused while parsed, by line: the customer each names, unless suppressed."""
+    refs = await customers.shown_refs(connection, actor, [parsed for _, parsed in batch])
+    return {line: str(ref) for (line, _), ref in zip(batch, refs, strict=True) if ref}
 
 
 def _error_row(

@@ -19,8 +19,7 @@ import orjson
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
 from attrium.customers.identity import COLUMN_KINDS, IdentifierKind
-from attrium.customers.items import RowInvalid as RowInvalid  # imports.apply reads it here
-from attrium.customers.items import named_ref, write_of
+from attrium.customers.items import RowInvalid, named_ref, write_of
 from attrium.customers.pipeline import BatchWrite
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -93,7 +93,7 @@ _DELTA_TYPES = {"holders": "bigint", "last_written_at": "timestamptz"}
 def postgres_insert(parameter: str = "deltas") -> str:
     """PostgreSQL: one INSERT of delta rows given as one JSON document
     (`postgres_parameter`), one statement text whatever their number: a part a batch's
-    write statement takes (customers.store.write_batch)."""
+    write statement takes (customers.batch_store.write_batch)."""
     columns = [column.name for column in attribute_stat_deltas.columns]
     types = ", ".join(f"{name} {_DELTA_TYPES.get(name, 'text')}" for name in columns)
     return f"""

@@ -21,24 +21,22 @@ imports. The stages, each a bounded number of statements whatever the batch size
    path).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity import service as activity
-from attrium.activity.service import ActivityEntry
 from attrium.attributes import stats as attribute_stats
 from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.attributes.writes import CheckedPatch, PatchChecker
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
-from attrium.core.database import Database
 from attrium.core.errors import AttriumError, IdentifierSuppressed, NotFound
-from attrium.customers import store
+from attrium.customers import refusals, store, storing
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite, IdentifierConflictInfo
+from attrium.customers.owners import IdentifierKey, holders_of, key_of
 from attrium.customers.planning import (
     COLUMN_NAMES,
     CreatePlan,
@@ -52,8 +50,6 @@ from attrium.customers.planning import (
     requested_changes,
 )
 from attrium.identity.suppressions import suppression_errors
-
-IdentifierKey = tuple[IdentifierKind, str | None, str]
 
 
 # Values of the write path are not frozen, only never changed: a frozen dataclass's
@@ -120,40 +116,10 @@ async def apply(
         pending = await _apply_round(connection, actor, pending, options, checker, outcomes, now)
     await checker.mark_written(connection)
     done = [outcome or BatchOutcome() for outcome in outcomes]
-    await record_refusals(connection, actor, [w.ref for w in writes], done)
+    await refusals.record_refusals(
+        connection, actor, [w.ref for w in writes], [outcome.error for outcome in done]
+    )
     return done
-
-
-async def record_refusal(db: Database, actor: Actor, ref: CustomerRef, error: AttriumError) -> None:
-    """Log one refused write in a transaction of its own (its own was rolled back)."""
-    async with db.transaction() as connection:
-        await record_refusals(connection, actor, [ref], [BatchOutcome(error=error)])
-
-
-async def record_refusals(
-    connection: AsyncConnection,
-    actor: Actor,
-    refs: Sequence[CustomerRef | None],
-    outcomes: Sequence[BatchOutcome],
-) -> None:
-    """Log each refused write, on the customer its reference names when one exists."""
-    refused = [
-        (ref, outcome.error)
-        for ref, outcome in zip(refs, outcomes, strict=True)
-        if outcome.error is not None
-    ]
-    if not refused:
-        return
-    named = [ref for ref, _ in refused if ref is not None]
-    owners = await _owners(connection, actor.workspace_id, (_key(ref) for ref in named))
-    entries: list[ActivityEntry] = []
-    for ref, error in refused:
-        # A suppressed identifier's value must not come back through the log.
-        shown = None if ref is None or isinstance(error, IdentifierSuppressed) else str(ref)
-        owner = owners.get(_key(ref)) if ref is not None else None
-        assert error is not None
-        entries.append(activity.rejection_entry(error, shown, profile_id=owner))
-    await activity.record(connection, actor, entries)
 
 
 async def _prepare(
@@ -226,7 +192,7 @@ async def _apply_round(
                 item.write,
                 item.changes,
                 _owners_of(item, owners),
-                owners.get(_key(item.ref)),
+                owners.get(key_of(item.ref)),
             )
             if target is not None and target in claimed:
                 # A second write to one customer goes to the next round.
@@ -292,7 +258,7 @@ async def _suppressed(
                 ("customer_id", item.ref),
                 *((c.field, c.ref) for c in item.changes if c.value is not None),
             )
-            if _key(ref) not in owners
+            if key_of(ref) not in owners
         ]
         for item in items
     ]
@@ -336,7 +302,7 @@ async def _lock_named(
             custom.append(key)
         else:
             by_column.setdefault(COLUMN_NAMES[kind], []).append(value)
-    owners = await _owners(connection, workspace_id, custom)
+    owners = await holders_of(connection, workspace_id, custom)
     held_custom = [owner for owner in owners.values()]
     if held_custom:
         by_column.setdefault("profile_id", []).extend(held_custom)
@@ -350,33 +316,10 @@ async def _lock_named(
     return found, owners
 
 
-def _key(ref: CustomerRef) -> IdentifierKey:
-    return (ref.kind, ref.name, ref.value)
-
-
 def _owners_of(
     item: _Pending, owners: dict[IdentifierKey, str]
 ) -> dict[IdentifierChange, str | None]:
-    return {c: owners.get(_key(c.ref)) for c in item.changes if c.value is not None}
-
-
-async def _owners(
-    connection: AsyncConnection, workspace_id: str, keys: Iterable[IdentifierKey]
-) -> dict[IdentifierKey, str]:
-    """The customer holding each identifier (unlocked), one query per kind or custom name."""
-    wanted: dict[tuple[IdentifierKind, str | None], set[str]] = {}
-    for kind, name, value in keys:
-        wanted.setdefault((kind, name), set()).add(value)
-    found: dict[IdentifierKey, str] = {}
-    for (kind, name), values in wanted.items():
-        if kind is IdentifierKind.CUSTOM:
-            owners = await store.owners_by_custom(
-                connection, workspace_id, name or "", sorted(values)
-            )
-        else:
-            owners = await store.owners_by_column(connection, workspace_id, kind, sorted(values))
-        found.update({(kind, name, value): owner for value, owner in owners.items()})
-    return found
+    return {c: owners.get(key_of(c.ref)) for c in item.changes if c.value is not None}
 
 
 @dataclass(slots=True)
@@ -406,7 +349,7 @@ class _Writes:
         changed = [plan for plan in self.updates if plan.changed]
         entries = [entry for plan in self.creates for entry in plan.entries]
         entries.extend(entry for plan in self.updates for entry in plan.entries)
-        await store_writes(
+        await storing.store_writes(
             connection,
             actor,
             [plan.state for plan in self.creates],
@@ -426,24 +369,3 @@ class _Writes:
             for name, value in plan.custom_identifier_changes.items()
         ]
         await store.set_custom_identifiers(connection, workspace_id, custom_changes)
-
-
-async def store_writes(
-    connection: AsyncConnection,
-    actor: Actor,
-    created: Sequence[CustomerState],
-    changed: Sequence[CustomerState],
-    entries: list[ActivityEntry],
-    stat_changes: attribute_stats.StatChanges,
-) -> None:
-    """Store planned writes, in the caller's transaction: the new and changed customer
-    rows, their activity entries and the catalog statistics' deltas (one statement on
-    PostgreSQL). Custom identifiers are the caller's, after this (they refer to rows)."""
-    await store.write_batch(
-        connection,
-        actor.workspace_id,
-        [state.row for state in created],
-        [(state.row, state.changed_columns) for state in changed],
-        activity.records_of(actor.workspace_id, actor, entries),
-        attribute_stats.deltas_of(actor, stat_changes),
-    )

@@ -25,6 +25,7 @@ from attrium.attributes.writes import effective_patch
 from attrium.auth.actor import Actor
 from attrium.core.errors import AlreadyExists, FieldError, LimitExceeded, NotFound
 from attrium.core.ids import new_ulid
+from attrium.customers.entries import write_entry
 from attrium.customers.identity import (
     COLUMN_KINDS,
     CustomerRef,
@@ -366,26 +367,6 @@ def check_per_customer(attributes: Mapping[str, Any], limits: AttributeLimits) -
         )
 
 
-def write_entry(
-    activity_type: ActivityType,
-    profile_id: str,
-    attributes: dict[str, Any],
-    identifiers: dict[str, Any],
-    details: dict[str, Any] | None = None,
-) -> ActivityEntry | None:
-    """The one entry recording a write's changes; None if it changed nothing."""
-    changes: dict[str, Any] = {}
-    if attributes:
-        changes["attributes"] = attributes
-    if identifiers:
-        changes["identifiers"] = identifiers
-    if not changes and activity_type is ActivityType.CUSTOMER_UPDATED:
-        return None
-    return ActivityEntry(
-        activity_type, profile_id=profile_id, changes=changes or None, details=details
-    )
-
-
 def _conflict_entries(
     profile_id: str, conflicts: list[IdentifierConflictInfo]
 ) -> list[ActivityEntry]:
@@ -402,77 +383,3 @@ def _conflict_entries(
             for customer in involved
         )
     return entries
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class MergePlan:
-    """What merging a secondary into a primary writes to the primary."""
-
-    primary: CustomerState  # as the merge leaves it
-    entry: ActivityEntry
-    moved_identifiers: list[str]  # fields the primary gained
-    dropped_identifiers: list[str]  # the secondary's fields the primary already had
-    gained_attributes: list[str]
-    custom_identifier_changes: dict[str, str | None]
-
-
-def plan_merge(
-    primary: CustomerState,
-    secondary: CustomerState,
-    options: WriteOptions,
-    now: Any,
-    details: dict[str, Any],
-) -> MergePlan:
-    """The primary keeps what it has and gains what it lacks of the secondary's
-    attributes and identifiers (an identifier kind it holds stays its own)."""
-    old_attributes: dict[str, Any] = primary.row["attributes"]
-    gained = {
-        name: value
-        for name, value in secondary.row["attributes"].items()
-        if name not in old_attributes
-    }
-    attributes = {**old_attributes, **gained}
-    check_per_customer(attributes, options.limits)
-    row = {**primary.row, "attributes": attributes, "updated_at": now}
-    identifiers: dict[str, Any] = {}
-    moved: list[str] = []
-    dropped: list[str] = []
-    columns: set[str] = set()
-    for kind in COLUMN_KINDS:
-        column = COLUMN_NAMES[kind]
-        value = secondary.row[column]
-        if value is None:
-            continue
-        if primary.row[column] is None:
-            row[column] = value
-            columns.add(column)
-            identifiers[kind.value] = change(None, value)
-            moved.append(kind.value)
-        else:
-            dropped.append(kind.value)
-    custom = dict(primary.custom_identifiers)
-    custom_changes: dict[str, str | None] = {}
-    for name, value in secondary.custom_identifiers.items():
-        field = f"custom_identifiers.{name}"
-        if name in custom:
-            dropped.append(field)
-            continue
-        custom[name] = custom_changes[name] = value
-        identifiers[field] = change(None, value)
-        moved.append(field)
-    entry = write_entry(
-        ActivityType.CUSTOMER_MERGED,
-        primary.profile_id,
-        {name: change(None, value) for name, value in gained.items()},
-        identifiers,
-        {**details, "identifiers": moved, "attributes": sorted(gained)},
-    )
-    assert entry is not None
-    return MergePlan(
-        CustomerState(row, custom, frozenset(columns)),
-        entry,
-        moved,
-        dropped,
-        sorted(gained),
-        custom_changes,
-    )

@@ -18,11 +18,11 @@ from attrium.auth.actor import Actor
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, ValidationFailed
 from attrium.core.settings import Settings
-from attrium.customers import pipeline, store
+from attrium.customers import refusals, store
 from attrium.customers.identity import CustomerRef
 from attrium.customers.items import RowInvalid, write_of
 from attrium.customers.models import CustomerWrite, WriteOutcome
-from attrium.customers.pipeline import BatchOutcome, BatchWrite
+from attrium.customers.pipeline import BatchWrite
 from attrium.customers.planning import WriteOptions
 from attrium.customers.reads import (
     find,
@@ -107,8 +107,7 @@ async def _record_invalid(db: Database, actor: Actor, invalid: Sequence[Validati
     """Record items refused before any write, on the customer each names (`shown_refs`)."""
     async with db.transaction() as connection:
         refs = await shown_refs(connection, actor, invalid)
-        outcomes = [BatchOutcome(error=error) for error in invalid]
-        await pipeline.record_refusals(connection, actor, refs, outcomes)
+        await refusals.record_refusals(connection, actor, refs, invalid)
 
 
 async def shown_refs(

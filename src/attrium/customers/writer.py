@@ -43,7 +43,7 @@ from attrium.auth.actor import Actor
 from attrium.core import metrics, sql
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, IdentifierConflict
-from attrium.customers import pipeline
+from attrium.customers import pipeline, refusals
 from attrium.customers.models import Customer, WriteOutcome
 from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
@@ -251,7 +251,7 @@ class Writer:
         conflict = IdentifierConflict(
             "an identifier in the request was taken by a concurrent write; retry"
         )
-        await pipeline.record_refusal(self._db, actor, write.ref, conflict)
+        await refusals.record_refusal(self._db, actor, write.ref, conflict)
         return conflict
 
     async def _transaction(
@@ -276,7 +276,7 @@ class Writer:
                 committing = True
         except _ThenRefused as then_refused:
             # The rest of the request was refused: nothing of it was written.
-            await pipeline.record_refusal(self._db, actor, writes[0].ref, then_refused.error)
+            await refusals.record_refusal(self._db, actor, writes[0].ref, then_refused.error)
             return [then_refused.error]
         except Exception as error:
             if committing:

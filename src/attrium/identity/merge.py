@@ -6,7 +6,7 @@ stays its own), the subscriptions, topic preferences and relationships it has no
 counterpart of, and the whole activity history. Then the secondary is deleted, and
 the merge is recorded on the primary. Both rows are locked, in profile id order,
 for the whole transaction. What the primary becomes is planned by
-`customers.planning.plan_merge`, under the route's limits (a Customer.io person
+`customers.merging.plan_merge`, under the route's limits (a Customer.io person
 holds at most 300 attributes, merged or not).
 """
 
@@ -22,11 +22,12 @@ from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, FieldError, NotFound, ValidationFailed
-from attrium.customers import pipeline
+from attrium.customers import refusals, storing
 from attrium.customers import store as customer_store
 from attrium.customers.identity import CustomerRef
+from attrium.customers.merging import plan_merge
 from attrium.customers.models import Customer
-from attrium.customers.planning import CustomerState, WriteOptions, plan_merge
+from attrium.customers.planning import CustomerState, WriteOptions
 from attrium.objects import store as object_store
 from attrium.subscriptions import store as subscription_store
 
@@ -53,7 +54,7 @@ async def merge(
         async with db.transaction() as connection:
             return await _merge(connection, actor, primary, secondary, options)
     except AttriumError as error:
-        await pipeline.record_refusal(db, actor, primary, error)
+        await refusals.record_refusal(db, actor, primary, error)
         raise
 
 
@@ -89,7 +90,7 @@ async def _merge(
     changes = attribute_stats.StatChanges()
     changes.add_changed(plan.gained_attributes, [], plan.gained_attributes)
     changes.add_deleted(locked[secondary_id][0]["attributes"])
-    await pipeline.store_writes(connection, actor, [], [plan.primary], [plan.entry], changes)
+    await storing.store_writes(connection, actor, [], [plan.primary], [plan.entry], changes)
     await customer_store.set_custom_identifiers(
         connection,
         workspace_id,

@@ -11,8 +11,8 @@ import shlex
 from typing import Any
 
 from bench.config import BenchConfig
-from bench.server import DatabaseCpu, ResourceSampler, Server
-from bench.upserts import PLANS, run_child, writer_totals, wrk_command, wrk_result
+from bench.server import Server
+from bench.upserts import PLANS, run_wrk, wrk_command
 
 ITEMS_PER_REQUEST = 100
 
@@ -28,15 +28,10 @@ def attrium_batch(config: BenchConfig, server: Server) -> dict[str, Any]:
         "BENCH_ITEMS": str(ITEMS_PER_REQUEST),
     }
     _warm_up(config, server)
-    writes_before, transactions_before = writer_totals(server)
-    with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
-        output, load_cpu = run_child(command, env)
-    writes, transactions = writer_totals(server)
-    found = wrk_result(output)
-    seconds = found["duration_us"] / 1e6
+    run = run_wrk(server, command, env)
+    found, seconds, sampler, database = run.found, run.seconds, run.sampler, run.database
     requests = max(found["requests"], 1)
     rows = requests * ITEMS_PER_REQUEST
-    errors = sum(found[name] for name in found if name.endswith("_errors") or name == "timeouts")
     return {
         "rows_per_second": round(rows / seconds, 1),
         "requests_per_second": round(found["requests"] / seconds, 1),
@@ -46,14 +41,12 @@ def attrium_batch(config: BenchConfig, server: Server) -> dict[str, Any]:
         "p90_ms": found["p90_us"] / 1000,
         "p99_ms": found["p99_us"] / 1000,
         "max_ms": found["max_us"] / 1000,
-        "errors": errors,
-        "load_generator_cpu_cores": round(load_cpu / seconds, 2),
+        "errors": run.errors,
+        "load_generator_cpu_cores": round(run.load_cpu / seconds, 2),
         "server_cpu_us_per_row": round(sampler.cpu_used * 1e6 / rows, 1),
         "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / requests, 3),
         "database_cpu_us_per_row": round(database.used * 1e6 / rows, 1),
-        "writes_per_transaction": round(
-            (writes - writes_before) / max(transactions - transactions_before, 1), 1
-        ),
+        "writes_per_transaction": run.writes_per_transaction,
         **sampler.summary(),
         "command": f"BENCH_TOKEN=... BENCH_CUSTOMERS={config.customers} "
         f"BENCH_ITEMS={ITEMS_PER_REQUEST} {shlex.join(command)}",

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +62,8 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
     command = wrk_command(config, server.base_url)
     env = {**os.environ, "BENCH_TOKEN": server.token, "BENCH_CUSTOMERS": str(config.customers)}
     _warm_up(config, server)
-    writes_before, transactions_before = writer_totals(server)
-    with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
-        output, load_cpu = run_child(command, env)
-    writes, transactions = writer_totals(server)
-    found = wrk_result(output)
-    seconds = found["duration_us"] / 1e6
-    errors = sum(found[name] for name in found if name.endswith("_errors") or name == "timeouts")
+    run = run_wrk(server, command, env)
+    found, seconds, sampler, database = run.found, run.seconds, run.sampler, run.database
     return {
         "requests_per_second": round(found["requests"] / seconds, 1),
         "requests": found["requests"],
@@ -75,17 +71,47 @@ def attrium_upserts(config: BenchConfig, server: Server) -> dict[str, Any]:
         "p90_ms": found["p90_us"] / 1000,
         "p99_ms": found["p99_us"] / 1000,
         "max_ms": found["max_us"] / 1000,
-        "errors": errors,
+        "errors": run.errors,
         "error_detail": {k: v for k, v in found.items() if k.endswith("errors") or k == "timeouts"},
-        "load_generator_cpu_cores": round(load_cpu / seconds, 2),
+        "load_generator_cpu_cores": round(run.load_cpu / seconds, 2),
         "server_cpu_ms_per_request": round(sampler.cpu_used * 1000 / max(found["requests"], 1), 3),
         "database_cpu_ms_per_request": round(database.used * 1000 / max(found["requests"], 1), 3),
-        "writes_per_transaction": round(
-            (writes - writes_before) / max(transactions - transactions_before, 1), 1
-        ),
+        "writes_per_transaction": run.writes_per_transaction,
         **sampler.summary(),
         "command": f"BENCH_TOKEN=... BENCH_CUSTOMERS={config.customers} {shlex.join(command)}",
     }
+
+
+@dataclass
+class WrkRun:
+    """One wrk run against the server, with what was sampled meanwhile."""
+
+    found: dict[str, Any]
+    load_cpu: float
+    sampler: ResourceSampler
+    database: DatabaseCpu
+    writes_per_transaction: float
+
+    @property
+    def seconds(self) -> float:
+        return float(self.found["duration_us"]) / 1e6
+
+    @property
+    def errors(self) -> int:
+        found = self.found
+        return sum(found[name] for name in found if name.endswith("_errors") or name == "timeouts")
+
+
+def run_wrk(server: Server, command: list[str], env: dict[str, str]) -> WrkRun:
+    """Run wrk, sampling the server's and the database's CPU and counting the writer's
+    transactions (the server's `/metrics`) around it."""
+    assert server.process is not None
+    writes_before, transactions_before = writer_totals(server)
+    with ResourceSampler(server.process.pid) as sampler, DatabaseCpu() as database:
+        output, load_cpu = run_child(command, env)
+    writes, transactions = writer_totals(server)
+    per_transaction = (writes - writes_before) / max(transactions - transactions_before, 1)
+    return WrkRun(wrk_result(output), load_cpu, sampler, database, round(per_transaction, 1))
 
 
 def writer_totals(server: Server) -> tuple[float, float]:

@@ -35,6 +35,14 @@ ACCESS_FIELDS = [
 ]
 
 
+class _FlushedFirst(io.StringIO):
+    """A log stream whose value includes the access lines still waiting for their write."""
+
+    def getvalue(self) -> str:
+        logs.flush()
+        return super().getvalue()
+
+
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
     """What `logs.configure()` writes, into a string; the test's logging restored after."""
@@ -43,7 +51,7 @@ def log_stream() -> Iterator[io.StringIO]:
     library = {name: logging.getLogger(name) for name in ("uvicorn", "uvicorn.access")}
     saved_library = {name: (lg.handlers[:], lg.propagate) for name, lg in library.items()}
     logs.configure("INFO")
-    stream = io.StringIO()
+    stream = _FlushedFirst()
     root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
     yield stream
     root.handlers, root.level = saved

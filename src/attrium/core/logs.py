@@ -6,12 +6,13 @@ the standard `logging` module (uvicorn, SQLAlchemy) come out as JSON too.
 The access log (`access`) writes its line straight to the handler `configure()`
 installed, rendered with orjson: the same fields as through structlog and `logging`,
 for a fraction of the cost of a record, a formatter and `json.dumps` per request.
-Lines are flushed together at most 10 ms after they were written: one write to
-stdout for many requests rather than one each. If the logging setup was changed since
-`configure()`, the line goes the general way.
+Lines are written together at most 10 ms after the request: one write to stdout for
+many requests rather than one each, whether or not stdout is buffered. If the logging
+setup was changed since `configure()`, the line goes the general way.
 """
 
 import asyncio
+import atexit
 import json
 import logging
 import sys
@@ -120,38 +121,67 @@ def access(
     line = orjson.dumps(fields).decode()
     if not line.isascii():
         line = json.dumps(fields)  # ASCII, as every other line, whatever stdout's encoding
-    handler.acquire()
-    try:
-        handler.stream.write(line + "\n")
-    finally:
-        handler.release()
-    _flush_soon(handler)
+    _write_soon(handler, line + "\n")
 
 
 FLUSH_AFTER_SECONDS = 0.01
+# Access lines waiting for their write, and the loop that will write them. Held here,
+# not in the stream's buffer: with PYTHONUNBUFFERED (as container images often set)
+# every stream write is a system call, as costly as answering the request.
+_pending: list[str] = []
+_pending_handler: logging.StreamHandler[Any] | None = None
 _flush_pending_on: asyncio.AbstractEventLoop | None = None
 
 
-def _flush_soon(handler: logging.StreamHandler[Any]) -> None:
-    """Flush in FLUSH_AFTER_SECONDS (at once outside an event loop)."""
-    global _flush_pending_on
+def _write_soon(handler: logging.StreamHandler[Any], line: str) -> None:
+    """Write `line` within FLUSH_AFTER_SECONDS, with the others of that moment (at once
+    outside an event loop)."""
+    global _flush_pending_on, _pending_handler
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        handler.flush()
+        _write(handler, [*_take_pending(), line])
         return
+    if _pending_handler is not handler:
+        flush()
+        _pending_handler = handler
+    _pending.append(line)
     if _flush_pending_on is loop:
         return
     # A flush pending on another loop (a test's, say) may never run: this one flushes too.
     _flush_pending_on = loop
-    loop.call_later(FLUSH_AFTER_SECONDS, _flush, handler, loop)
+    loop.call_later(FLUSH_AFTER_SECONDS, _flush, loop)
 
 
-def _flush(handler: logging.StreamHandler[Any], loop: asyncio.AbstractEventLoop) -> None:
+def _flush(loop: asyncio.AbstractEventLoop) -> None:
     global _flush_pending_on
     if _flush_pending_on is loop:
         _flush_pending_on = None
-    handler.flush()
+    flush()
+
+
+def _take_pending() -> list[str]:
+    lines = _pending[:]
+    _pending.clear()
+    return lines
+
+
+def flush() -> None:
+    """Write the lines waiting (also at exit: no access line is lost)."""
+    if _pending_handler is not None and _pending:
+        _write(_pending_handler, _take_pending())
+
+
+def _write(handler: logging.StreamHandler[Any], lines: list[str]) -> None:
+    handler.acquire()
+    try:
+        handler.stream.write("".join(lines))
+        handler.flush()
+    finally:
+        handler.release()
+
+
+atexit.register(flush)
 
 
 def _only_handler(handler: logging.Handler) -> bool:

@@ -89,9 +89,9 @@ async def measure(
         gc.freeze()  # as `attrium serve` does once started
         counter = StatementCounter(db)
         profiler = _start_profiler(profile)
-        started = time.process_time()
+        started, wall_started = time.process_time(), time.perf_counter()
         await send(client, customers, requests, concurrency)
-        cpu = time.process_time() - started
+        cpu, wall = time.process_time() - started, time.perf_counter() - wall_started
         _stop_profiler(profiler, profile)
     await poller.stop()
     await db.dispose()
@@ -99,7 +99,9 @@ async def measure(
     print(f"CPU ms per PATCH (this process, app only): {cpu * 1000 / requests:.3f}")
     print(f"SQL statements per PATCH: {counter.statements / requests:.2f}")
     print(f"commits per PATCH: {counter.commits / requests:.2f}")
+    print(f"writes per second (wall clock): {requests / wall:,.0f}")
     print(f"writes per transaction: {_batch_sizes()}")
+    print(f"transaction mean ms: {_mean_transaction_ms():.2f}")
     if show:
         print("statements of the last PATCH:")
         per_request = round(counter.statements / requests)
@@ -115,6 +117,13 @@ def _batch_sizes() -> str:
         if sample.name.endswith("_bucket") and sample.value
     ]
     return ", ".join(f"<={bound}: {count}" for bound, count in buckets)
+
+
+def _mean_transaction_ms() -> float:
+    samples = {s.name: s.value for s in metrics.WRITE_BATCH_SECONDS.collect()[0].samples}
+    count = next((value for name, value in samples.items() if name.endswith("_count")), 0)
+    total = next((value for name, value in samples.items() if name.endswith("_sum")), 0)
+    return 1000 * total / count if count else 0.0
 
 
 async def _patches(

@@ -28,13 +28,13 @@ def patch_of(customer: str, patch: dict[str, Any]) -> BatchWrite:
 
 
 def patches(
-    workspace: TestWorkspace, writes: list[tuple[str, dict[str, Any]]]
+    workspace: TestWorkspace, writes: list[tuple[str, dict[str, Any]]], per_group: int = 1
 ) -> list[dict[str, Any] | AttriumError]:
     """Run the writes concurrently through one writer; each one's attributes or error."""
     backend = workspace.backend
     actor = workspace.actor
     options = native_options(actor, backend.settings)
-    writer = Writer(backend.db, 1)
+    writer = Writer(backend.db, 2, per_group)
 
     async def one(customer: str, patch: dict[str, Any]) -> dict[str, Any] | AttriumError:
         [result] = await writer.apply(actor, [patch_of(customer, patch)], options)
@@ -92,6 +92,24 @@ def test_writes_to_one_customer_lose_nothing_and_answer_in_order(
     answers = patches(workspace, [("c1", {f"k{number}": number}) for number in range(5)])
     assert answers == [{f"k{n}": n for n in range(number + 1)} for number in range(5)]
     assert api.get("/v1/customers/c1").json()["attributes"] == {f"k{n}": n for n in range(5)}
+
+
+def test_two_transactions_of_a_group_on_shared_customers_lose_nothing(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    """With two transactions under way per group (PostgreSQL's writer), writes to the same
+    customers wait for each other's row locks: every one lands, none is lost."""
+    customers = ("c1", "c2", "c3")
+    for customer in customers:
+        api.put(f"/v1/customers/{customer}", json={})
+    writes = [(customers[number % 3], {f"k{number}": number}) for number in range(30)]
+    answers = patches(workspace, writes, per_group=2)
+    for (_, patch), answer in zip(writes, answers, strict=True):
+        assert isinstance(answer, dict)
+        assert patch.items() <= answer.items()
+    for index, customer in enumerate(customers):
+        stored = api.get(f"/v1/customers/{customer}").json()["attributes"]
+        assert stored == {f"k{n}": n for n in range(index, 30, 3)}
 
 
 def test_new_attributes_of_a_batch_enter_the_catalog_once(

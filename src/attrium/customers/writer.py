@@ -3,13 +3,21 @@
 A request hands its writes (one for a PUT or PATCH, up to a thousand for the batch
 route) to the writer and waits. Writes that can share a transaction (the same key
 through the same route family) form a group; a group has one transaction under way
-at a time. When it ends, the group's waiting requests (up to `MAX_BATCH_WRITES`
-writes) are applied together by `pipeline.apply`: one transaction, a bounded number
-of statements, one commit. Each request is answered only after that commit. Under
-no load a write goes at once, alone; under load, the writes that arrive while a
-transaction is under way share the next one, so the cost of a transaction (round
-trips, the commit's flush) is paid once per batch. Two groups (two keys, or a
-dialect and the native API) write side by side, up to `max_transactions` at once.
+at a time (two on PostgreSQL, below). When it ends, the group's waiting requests (up
+to `MAX_BATCH_WRITES` writes) are applied together by `pipeline.apply`: one
+transaction, a bounded number of statements, one commit. Each request is answered
+only after that commit. Under no load a write goes at once, alone; under load, the
+writes that arrive while a transaction is under way share the next one, so the cost
+of a transaction (round trips, the commit's flush) is paid once per batch. Two
+groups (two keys, or a dialect and the native API) write side by side, up to
+`max_transactions` at once.
+
+On PostgreSQL a group has up to two transactions under way (`per_group`): while one
+waits on the database (its round trips, its commit's flush), the next one plans,
+instead of the process idling until the first returns. Two transactions on the same
+customer still apply one after the other: the second waits for the first's row lock,
+taken in profile id order by both, so they cannot deadlock on it. SQLite has one
+writer: a second transaction would only wait for its lock.
 
 When a transaction ends, the requests it answers come back (their clients' next
 writes) a moment later. Started at once, the next transaction would take only the
@@ -84,17 +92,22 @@ class _Request:
 
 
 class Writer:
-    """One queue per group of writes that may share a transaction; one transaction
-    under way per group, and at most `max_transactions` in all."""
+    """One queue per group of writes that may share a transaction; up to `per_group`
+    transactions under way per group, and at most `max_transactions` in all."""
 
     def __init__(
-        self, db: Database, max_transactions: int, max_batch: int = MAX_BATCH_WRITES
+        self,
+        db: Database,
+        max_transactions: int,
+        per_group: int = 1,
+        max_batch: int = MAX_BATCH_WRITES,
     ) -> None:
         self._db = db
         self._max_transactions = max_transactions
+        self._per_group = per_group
         self._max_batch = max_batch
         self._queues: dict[GroupKey, deque[_Request]] = {}
-        self._busy: set[GroupKey] = set()
+        self._under_way_in: dict[GroupKey, int] = {}  # transactions under way, per group
         self._writers: dict[GroupKey, int] = {}  # requests answered and waiting, last commit
         self._took: dict[GroupKey, float] = {}  # seconds the group's last batch took
         self._gathering: dict[GroupKey, asyncio.TimerHandle] = {}
@@ -117,17 +130,17 @@ class Writer:
         return await answer
 
     def _start(self) -> None:
-        """Start a transaction for every group that waits and has none under way, oldest
-        group first, while there is room."""
+        """Start a transaction for every group that waits and has room for one, oldest
+        group first, while there is room in all."""
         for group in list(self._queues):
             if self._under_way >= self._max_transactions:
                 return
-            if group in self._busy or not self._ready(group):
+            if self._under_way_in.get(group, 0) >= self._per_group or not self._ready(group):
                 continue
             batch = self._take(group)
             if not batch:
                 continue
-            self._busy.add(group)
+            self._under_way_in[group] = self._under_way_in.get(group, 0) + 1
             self._under_way += 1
             task = asyncio.get_running_loop().create_task(self._run(group, batch))
             self._tasks.add(task)
@@ -194,7 +207,10 @@ class Writer:
                     self._took.clear()
                 self._writers[group] = len(batch) + len(self._queues.get(group, ()))
                 self._took[group] = time.perf_counter() - started
-            self._busy.discard(group)
+            if self._under_way_in[group] > 1:
+                self._under_way_in[group] -= 1
+            else:
+                del self._under_way_in[group]
             self._under_way -= 1
             self._start()
 
@@ -338,7 +354,7 @@ def writer_of(db: Database) -> Writer:
     """The one writer of a database (of its process)."""
     found = _WRITERS.get(db)
     if found is None:
-        found = _WRITERS[db] = Writer(db, max_transactions(db))
+        found = _WRITERS[db] = Writer(db, max_transactions(db), 1 if db.is_sqlite else 2)
     return found
 
 

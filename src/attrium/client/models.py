@@ -23,8 +23,9 @@ class Customer(Model):
     anonymous_id: str | None
     custom_identifiers: dict[str, str]
     attributes: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
+    # None when the key may not read customers: a write then answers what it sent.
+    created_at: datetime | None
+    updated_at: datetime | None
 
 
 class BatchResult(Model):

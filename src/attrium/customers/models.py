@@ -19,8 +19,8 @@ class Customer:
     anonymous_id: str | None
     custom_identifiers: dict[str, str]
     attributes: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None  # None in a write's receipt (customers.receipts)
+    updated_at: datetime | None
     defaulted: frozenset[str] = frozenset()  # attributes showing the catalog default
 
     @classmethod

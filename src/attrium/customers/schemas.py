@@ -55,8 +55,12 @@ class CustomerOut(BaseModel):
     anonymous_id: str | None
     custom_identifiers: dict[str, str]
     attributes: AttributeMap
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None = Field(
+        description="null in a write's answer to a key without attributes:read"
+    )
+    updated_at: datetime | None = Field(
+        description="null in a write's answer to a key without attributes:read"
+    )
 
 
 def customer_body(customer: Customer) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from attrium.auth.actor import Actor
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, ValidationFailed
 from attrium.core.settings import Settings
-from attrium.customers import refusals, store
+from attrium.customers import receipts, refusals, store
 from attrium.customers.identity import CustomerRef
 from attrium.customers.items import RowInvalid, write_of
 from attrium.customers.models import CustomerWrite, WriteOutcome
@@ -33,6 +33,7 @@ from attrium.customers.reads import (
     read_many,
     resolve,
 )
+from attrium.customers.receipts import seen_by
 from attrium.customers.writer import AfterWrite, WriteResult, writer_of
 from attrium.identity import erasure
 from attrium.identity.suppressions import suppression_errors
@@ -50,6 +51,7 @@ __all__ = [
     "read_customers",
     "read_many",
     "refresh_planner_statistics",
+    "seen_by",
     "upsert",
     "upsert_items",
     "upsert_many",
@@ -69,14 +71,27 @@ async def upsert(
     [result] = await writer_of(db).apply(actor, [BatchWrite(ref, write)], options, then)
     if isinstance(result, AttriumError):
         raise result
-    return result
+    return receipts.as_answered(actor, ref, write, result)
 
 
 async def upsert_many(
     db: Database, actor: Actor, writes: Sequence[BatchWrite], options: WriteOptions
 ) -> list[WriteResult]:
     """Apply writes in order, each refused alone if a rule refuses it."""
-    return await writer_of(db).apply(actor, writes, options)
+    return _as_answered(actor, writes, await writer_of(db).apply(actor, writes, options))
+
+
+def _as_answered(
+    actor: Actor, writes: Sequence[BatchWrite], results: list[WriteResult]
+) -> list[WriteResult]:
+    if receipts.may_read(actor):
+        return results
+    return [
+        receipts.as_answered(actor, write.ref, write.write, result)
+        if isinstance(result, WriteOutcome)
+        else result
+        for write, result in zip(writes, results, strict=True)
+    ]
 
 
 async def upsert_items(
@@ -97,7 +112,7 @@ async def upsert_items(
             invalid.append(refused)
     if invalid:
         await _record_invalid(db, actor, invalid)
-    applied = await writer_of(db).apply(actor, writes, options) if writes else []
+    applied = await upsert_many(db, actor, writes, options) if writes else []
     for position, result in zip(positions, applied, strict=True):
         results[position] = result
     return [result for result in results if result is not None]

@@ -245,13 +245,16 @@ async def set_attributes(
     """Merge the map: new attributes added, existing updated; answers all of them."""
     patch = _string_map(body)
     customer = await _find(db, actor, customer_id, settings)
+    write = CustomerWrite(attributes=patch, update_only=True)
     if patch:
-        write = CustomerWrite(attributes=patch, update_only=True)
         options = customers.native_options(actor, settings)
         customer = (
             await customers.upsert(db, actor, _by_profile(customer), write, options)
         ).customer
-    return JsonResponse(attribute_map(customer))
+    # A key that may not read gets back only what it sent, even when it sent nothing.
+    return JsonResponse(
+        attribute_map(customers.seen_by(actor, customer, _by_profile(customer), write))
+    )
 
 
 def _string_map(body: Any) -> dict[str, str]:

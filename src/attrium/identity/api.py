@@ -13,6 +13,7 @@ from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.customers import service as customers
 from attrium.customers.identity import parse_ref
+from attrium.customers.models import CustomerWrite
 from attrium.customers.schemas import customer_body
 from attrium.identity import merge as merging
 from attrium.identity import service
@@ -31,16 +32,19 @@ async def merge_customers(
 ) -> Response:
     """Merge the secondary into the primary, atomically; the secondary is deleted."""
     max_bytes = settings.max_identifier_bytes
+    primary = body.primary.to_ref("primary", max_bytes)
     outcome = await merging.merge(
         db,
         actor,
-        body.primary.to_ref("primary", max_bytes),
+        primary,
         body.secondary.to_ref("secondary", max_bytes),
         customers.native_options(actor, settings),
     )
+    # A key that may not read gets the merged customer's receipt (names, not values).
+    customer = customers.seen_by(actor, outcome.customer, primary, CustomerWrite())
     return JsonResponse(
         {
-            "customer": customer_body(outcome.customer),
+            "customer": customer_body(customer),
             "secondary_profile_id": outcome.secondary_profile_id,
             "moved_identifiers": outcome.moved_identifiers,
             "dropped_identifiers": outcome.dropped_identifiers,

@@ -58,7 +58,7 @@ def _csv_row(customer: Customer, attribute_names: list[str]) -> list[str]:
     attributes = [_cell(customer.attributes.get(name)) for name in attribute_names]
     custom = dump(customer.custom_identifiers).decode() if customer.custom_identifiers else ""
     trailing = [custom, isoformat(customer.created_at), isoformat(customer.updated_at)]
-    return [_cell(value) for value in identity] + attributes + trailing
+    return [_cell(value) for value in identity] + attributes + [_cell(value) for value in trailing]
 
 
 def _cell(value: Any) -> str:

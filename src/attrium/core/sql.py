@@ -90,9 +90,19 @@ def json_merge_parameter(backend: str, column: Any, name: str) -> ColumnElement[
     return type_coerce(func.json_patch(column, patch), JSON)
 
 
+_JSON_ESCAPED = frozenset(['"', "\\", *map(chr, range(0x20))])
+
+
 def sqlite_json_path(key: str) -> str | None:
-    """A SQLite JSON path to one top-level key; None when the key cannot be quoted in one."""
-    return None if '"' in key else f'$."{key}"'
+    """A SQLite JSON path to one top-level key; None when the key cannot be quoted in one.
+
+    SQLite matches a path's quoted label against a key's text as stored, escapes and
+    all, so a key that JSON escapes (a quote, a backslash, a control character) is
+    found by `json_each`, which unescapes, instead.
+    """
+    if any(character in _JSON_ESCAPED for character in key):
+        return None
+    return f'$."{key}"'
 
 
 def json_has_key(connection: AsyncConnection, column: Any, key: str) -> ColumnElement[bool]:

@@ -23,6 +23,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,10 +31,17 @@ from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from attrium.core import logs, metrics
 from attrium.core.deadlines import deadlines
-from attrium.core.errors import PayloadTooLarge, RequestTimeout
+from attrium.core.errors import (
+    AttriumError,
+    FieldError,
+    MalformedRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+)
 from attrium.core.jsonio import dump
 from attrium.core.problems import problem_body
 from attrium.core.routing import RESOLVED_ROUTE, RouteTable
+from attrium.core.schemas import NUL
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -101,7 +109,11 @@ class FrontDoor:
         )
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse_too_large(scope, send, limit)
+            await _refuse(scope, send, _too_large(limit), close=True)
+            return
+        holding_nul = _nul_in_address(scope)
+        if holding_nul is not None:
+            await _refuse(scope, send, holding_nul)
             return
         receive = _LimitedBody(receive, limit, self.settings.body_timeout_seconds).receive
         resolved = self.table.resolve(scope)
@@ -241,20 +253,35 @@ def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"the request body is larger than {limit} bytes")
 
 
-async def _refuse_too_large(scope: Scope, send: Send, limit: int) -> None:
-    body = dump(problem_body(_too_large(limit), scope.get("path", "")))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+async def _refuse(scope: Scope, send: Send, error: AttriumError, close: bool = False) -> None:
+    """Answer `error` before routing (a 413 also closes: the body is left unread)."""
+    body = dump(problem_body(error, scope.get("path", "")))
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _nul_in_address(scope: Scope) -> MalformedRequest | None:
+    """A NUL (U+0000) in the path or a query parameter: no name, key or reference holds one
+    (PostgreSQL stores none), so the request is refused before any route sees it."""
+    if NUL in scope["path"]:
+        return _holds_nul("path")
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if NUL in name or NUL in value:
+                return _holds_nul(f"query.{name.replace(NUL, '')}")
+    return None
+
+
+def _holds_nul(field: str) -> MalformedRequest:
+    message = "text cannot hold the NUL character (U+0000)"
+    return MalformedRequest(f"{field}: {message}", [FieldError(field, "string.nul", message)])
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -258,7 +258,7 @@ class _Parser:
             if not isinstance(given, str) or not given:
                 self.fail(field, "value.type", f"{op.value} takes a non-empty string")
                 return _INVALID
-            return given
+            return self.without_nul(given, field)
         if op in LIST_OPS:
             return self.value_list(definition, given, field)
         return self.typed(definition, given, field)
@@ -267,11 +267,20 @@ class _Parser:
         if given == "":
             self.fail(field, "value.empty", "empty strings are never attribute values")
             return _INVALID
+        if isinstance(given, str) and self.without_nul(given, field) is _INVALID:
+            return _INVALID
         try:
             return canonical_value(field, given, definition.spec, definition.name)
         except InvalidValue as invalid:
             self.errors.append(invalid.error)
             return _INVALID
+
+    def without_nul(self, given: str, field: str) -> Any:
+        """`given`, or _INVALID if it holds a NUL (which no stored value holds)."""
+        if "\x00" in given:
+            self.fail(field, "value.encoding", "strings must be valid Unicode without NUL")
+            return _INVALID
+        return given
 
     def value_list(self, definition: Definition, given: Any, field: str) -> Any:
         if not isinstance(given, list) or not given or len(given) > MAX_LIST_VALUES:

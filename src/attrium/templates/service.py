@@ -79,16 +79,16 @@ def customer_context(customer: Customer) -> dict[str, Any]:
 
 async def render(db: Database, actor: Actor, source: str, ref: CustomerRef) -> str:
     """`source` rendered for the customer `ref` names (422 for template errors)."""
-    template = rendering.parse(source)
+    template = await rendering.parse(source)
     customer = await customers.get(db, actor, ref)
-    return rendering.render(template, customer_context(customer))
+    return await rendering.render(template, customer_context(customer))
 
 
 async def render_saved(db: Database, actor: Actor, template_id: str, ref: CustomerRef) -> str:
     saved = await get(db, actor, template_id)
-    template = rendering.parse(saved.body, "body")
+    template = await rendering.parse(saved.body, "body")
     customer = await customers.get(db, actor, ref)
-    return rendering.render(template, customer_context(customer), "body")
+    return await rendering.render(template, customer_context(customer), "body")
 
 
 async def preview(
@@ -96,19 +96,18 @@ async def preview(
 ) -> list[Rendered]:
     """The saved template rendered for the segment's first `limit` members."""
     saved = await get(db, actor, template_id)
-    template = rendering.parse(saved.body, "body")
+    template = await rendering.parse(saved.body, "body")
     page = await segments.members(db, actor, segment_id, None, min(limit, MAX_PREVIEW))
-    return [
-        Rendered(customer, rendering.render(template, customer_context(customer), "body"))
-        for customer in page.items
-    ]
+    contexts = [customer_context(customer) for customer in page.items]
+    texts = await rendering.render_each(template, contexts, "body")
+    return [Rendered(customer, text) for customer, text in zip(page.items, texts, strict=True)]
 
 
 async def create(
     db: Database, actor: Actor, name: str, description: str | None, body: str
 ) -> Template:
     check_name("template", name)
-    rendering.parse(body, "body")
+    await rendering.parse(body, "body")
     now = utcnow()
     row = {
         "workspace_id": actor.workspace_id,
@@ -158,7 +157,7 @@ async def update(db: Database, actor: Actor, template_id: str, changes: dict[str
     if "name" in changes:
         check_name("template", changes["name"])
     if "body" in changes:
-        rendering.parse(changes["body"], "body")
+        await rendering.parse(changes["body"], "body")
     try:
         async with db.transaction() as connection:
             await _read(connection, actor, template_id)

@@ -528,3 +528,15 @@ def test_changers_read_their_customers_together(
     finally:
         sqlalchemy.event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert counts[0] == counts[1], statements
+
+
+def test_a_refused_customer_without_values_is_not_a_success(optimove: httpx.Client) -> None:
+    """An id no rule accepts (too long) creates nothing, and says so even with no values."""
+    too_long = "c" * 300
+    outcome = upsert(optimove, too_long, {})
+    assert outcome["isSuccess"] is False
+    assert outcome["errors"] == [
+        {"error": "INVALID_CUSTOMER", "customerId": too_long, "realFieldName": None}
+    ]
+    refused = update(optimove, ("nobody", {}))
+    assert refused["isSuccess"] is True  # no values to overwrite: nothing was refused

@@ -303,12 +303,22 @@ class ValueWriter:
         self.actor = actor
         self.settings = settings
         self.known_names = set(definitions)
-        self.errors: list[dict[str, str]] = []
+        self.errors: list[dict[str, str | None]] = []
 
     def refuse(self, error: str, customer_id: str, names: Iterable[str]) -> None:
         self.errors.extend(
             {"error": error, "customerId": customer_id, "realFieldName": name} for name in names
         )
+
+    def refuse_customer(self, customer_id: str, names: list[str]) -> None:
+        """The customer is refused as a whole: each of its values, or the customer alone
+        (`realFieldName` null) when it came with none, so no refusal answers success."""
+        if names:
+            self.refuse("INVALID_CUSTOMER", customer_id, names)
+        else:
+            self.errors.append(
+                {"error": "INVALID_CUSTOMER", "customerId": customer_id, "realFieldName": None}
+            )
 
     async def write(self, customer_id: str, values: list[AttributeValue], *, create: bool) -> None:
         patch = {value.RealFieldName: value.Value for value in values}
@@ -317,15 +327,18 @@ class ValueWriter:
         try:
             ref = _customer_ref(customer_id, self.settings.max_identifier_bytes)
         except ValidationFailed:
-            self.refuse("INVALID_CUSTOMER", customer_id, patch)
+            self.refuse_customer(customer_id, list(patch))
             return
         while patch or create:
             refused = await self._apply(ref, patch, create=create)
             if refused is None:
                 return
+            if refused[0] == "INVALID_CUSTOMER":
+                self.refuse_customer(customer_id, refused[1])
+                return
             self.refuse(refused[0], customer_id, refused[1])
             patch = {name: value for name, value in patch.items() if name not in refused[1]}
-            if refused[0] == "INVALID_CUSTOMER" or not refused[1]:
+            if not refused[1]:
                 return
 
     async def _apply(

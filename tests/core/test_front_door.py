@@ -121,10 +121,40 @@ def test_the_access_line_has_the_fields_it_had(
 
 def test_a_non_ascii_path_is_logged_in_ascii(backend: LiveBackend, log_stream: io.StringIO) -> None:
     only_our_handler()
-    call(backend, app_of(backend), ("GET", "/v1/customers/é", {}))
+    call(backend, app_of(backend), ("GET", "/v1/attributes/é", {}))
     [line] = [line for line in log_stream.getvalue().splitlines() if "attrium.http" in line]
     assert line.isascii()
-    assert json.loads(line)["path"] == "/v1/customers/é"
+    assert json.loads(line)["path"] == "/v1/attributes/é"
+
+
+CIO = "/compat/customerio/api/v1/customers"
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/v1/customers/email:victim@example.com", "/v1/customers/email:<redacted>"),
+        ("/v1/customers/victim@example.com/attributes", "/v1/customers/<redacted>/attributes"),
+        ("/v1/customers/custom:vat:PT123/activity", "/v1/customers/custom:vat:<redacted>/activity"),
+        (
+            "/compat/customerio/api/v1/customers/ada",
+            "/compat/customerio/api/v1/customers/<redacted>",
+        ),
+        ("/ui/customers?q=victim@example.com", "/ui/customers"),
+        ("/v1/customers/profile:01J0000000000000000000000A", None),
+        ("/v1/customers/batch", None),
+    ],
+)
+def test_customer_references_are_redacted_in_the_access_log(
+    backend: LiveBackend, log_stream: io.StringIO, path: str, logged: str | None
+) -> None:
+    """Logs outlive an erasure: no identifier of a customer goes into one."""
+    only_our_handler()
+    call(backend, app_of(backend), ("GET", path, {}))
+    [line] = [line for line in log_stream.getvalue().splitlines() if "attrium.http" in line]
+    assert "victim" not in line
+    assert "PT123" not in line
+    assert json.loads(line)["path"] == (logged or path)
 
 
 def test_lean_routes_are_rate_limited_as_before(backend: LiveBackend) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -90,9 +91,10 @@ def access(
     key_id: str | None,
     request_id: str,
 ) -> None:
-    """The access log line of one request."""
+    """The access log line of one request (its path with customer references redacted)."""
     if not _access_logger.isEnabledFor(logging.INFO):
         return
+    path = redact_path(path)
     handler = _stdout_handler
     if handler is None or not _only_handler(handler):
         get_logger(ACCESS_LOGGER).info(
@@ -182,6 +184,35 @@ def _write(handler: logging.StreamHandler[Any], lines: list[str]) -> None:
 
 
 atexit.register(flush)
+
+
+# A segment that names a customer by an identifier, and the segments after `customers`
+# that are routes rather than references.
+_REFERENCE = re.compile(r"^(email|phone|anonymous_id|id|custom:[^:/]*):")
+_ROUTE_WORDS = frozenset({"", "batch", "export", "merge"})
+REDACTED = "<redacted>"
+
+
+def redact_path(path: str) -> str:
+    """`path` with its customer references redacted, for logs that outlive erasure.
+
+    A reference keeps its kind (`email:<redacted>`, `custom:vat:<redacted>`); the segment
+    after `customers` (native, dialects, UI) is redacted whole unless it is a profile id
+    (opaque, no personal data) or a route's own word (`batch`, `export`, `merge`).
+    """
+    segments = path.split("/")
+    for position, segment in enumerate(segments):
+        named = _REFERENCE.match(segment)
+        if named is not None:
+            segments[position] = f"{named.group(1)}:{REDACTED}"
+        elif (
+            position
+            and segments[position - 1] == "customers"
+            and segment not in _ROUTE_WORDS
+            and not segment.startswith("profile:")
+        ):
+            segments[position] = REDACTED
+    return "/".join(segments)
 
 
 def _only_handler(handler: logging.Handler) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from attrium.core import logs
 from attrium.core.errors import (
     AttriumError,
     FieldError,
@@ -131,14 +132,14 @@ def database_error_answer(error: Exception, method: str, path: str) -> Response:
     # Answered here rather than by the catch-all, which re-raises to the server
     # and so drops the client's keep-alive connection.
     if is_transient_database_error(error):
-        logger.warning("database unavailable on %s %s: %s", method, path, error)
+        logger.warning("database unavailable on %s %s: %s", method, logs.redact_path(path), error)
         return problem_answer(Unavailable("the database is unavailable; retry"), path)
     return unexpected_answer(method, path)
 
 
 def unexpected_answer(method: str, path: str) -> Response:
     """The 500 answer; call it while handling the exception, which it logs."""
-    logger.exception("unhandled error on %s %s", method, path)
+    logger.exception("unhandled error on %s %s", method, logs.redact_path(path))
     return problem_answer(AttriumError("an unexpected error occurred"), path)
 
 

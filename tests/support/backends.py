@@ -75,7 +75,7 @@ def settings_for(name: str, folder: Path, **overrides: Any) -> Settings:
     for limit in RATE_LIMITS:
         overrides.setdefault(limit, 0)
     # PostgreSQL's 100 connections are shared by every test process (and developer).
-    overrides.setdefault("database_pool_size", 10)
+    overrides.setdefault("database_pool_size", 5)
     if name == "sqlite":
         return Settings(database_url=f"sqlite:///{folder / 'attrium.db'}", **overrides)
     ensure_postgres()
@@ -134,6 +134,11 @@ def _postgres_answers() -> bool:
     async def probe() -> bool:
         try:
             connection = await asyncpg.connect(postgres_url(), timeout=3)
+        except asyncpg.TooManyConnectionsError as error:
+            pytest.fail(
+                f"PostgreSQL at {postgres_url()} answers but has no connection to spare"
+                f" ({error}): close other clients or raise its max_connections"
+            )
         except (OSError, asyncpg.PostgresError):
             return False
         await connection.close()

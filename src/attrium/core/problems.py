@@ -116,8 +116,7 @@ def is_transient_database_error(error: Exception) -> bool:
     if isinstance(error, OperationalError | InterfaceError | PoolTimeout | ConnectionError):
         return True
     if isinstance(error, DBAPIError):
-        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
-        return sqlstate.startswith(_TRANSIENT_SQLSTATES)
+        return _sqlstate(error).startswith(_TRANSIENT_SQLSTATES)
     return False
 
 
@@ -133,8 +132,25 @@ def database_error_answer(error: Exception, method: str, path: str) -> Response:
     # and so drops the client's keep-alive connection.
     if is_transient_database_error(error):
         logger.warning("database unavailable on %s %s: %s", method, logs.redact_path(path), error)
-        return problem_answer(Unavailable("the database is unavailable; retry"), path)
+        return problem_answer(Unavailable(_unavailable_detail(error)), path)
     return unexpected_answer(method, path)
+
+
+TOO_MANY_CLIENTS = "53300"
+
+
+def _unavailable_detail(error: Exception) -> str:
+    if _sqlstate(error) == TOO_MANY_CLIENTS:
+        return (
+            "the database refused a connection: too many clients already (its"
+            " max_connections); retry, and keep processes times ATTRIUM_DATABASE_POOL_SIZE below it"
+        )
+    return "the database is unavailable; retry"
+
+
+def _sqlstate(error: Exception) -> str:
+    orig = getattr(error, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(error, "sqlstate", None) or "")
 
 
 def unexpected_answer(method: str, path: str) -> Response:

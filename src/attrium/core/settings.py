@@ -17,7 +17,9 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL schema to use (search_path); default public"
     )
     database_pool_size: int = Field(
-        default=20, ge=1, description="database connections per process (either backend)"
+        default=10,
+        ge=1,
+        description="database connections a process may open, on demand (either backend)",
     )
     sqlite_synchronous: str = Field(
         default="FULL",

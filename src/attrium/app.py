@@ -13,7 +13,7 @@ from attrium.activity.api import router as activity_router
 from attrium.attributes.api import router as attributes_router
 from attrium.attributes.stats import StatsCompactor
 from attrium.auth.api import router as keys_router
-from attrium.core import logs, metrics, problems
+from attrium.core import api_docs, logs, metrics, problems
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
 from attrium.core.jsonio import JsonResponse
@@ -110,6 +110,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         summary="Customer profiles and custom attributes",
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        docs_url=None,  # core/api_docs.py serves it without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter(settings)
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(templates_router)
     app.include_router(optimove_router)
     ui.install(app)
+    api_docs.install(app, home=UI_PREFIX)
 
     @lean
     @app.get("/healthz", tags=["health"])

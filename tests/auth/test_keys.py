@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from attrium.auth.scopes import Scope
 from attrium.auth.store import api_keys
 from tests.support.problems import assert_problem
 from tests.support.workspaces import TestWorkspace, new_workspace
@@ -106,3 +107,34 @@ def test_key_admin_actions_are_audited(api: httpx.Client, workspace: TestWorkspa
             return [row.type for row in rows]
 
     assert {"key_created", "key_revoked"} <= set(workspace.backend.run(admin_types()))
+
+
+def test_a_key_may_grant_only_scopes_it_holds(workspace: TestWorkspace) -> None:
+    admin = workspace.key(["workspace:admin", "attributes:read"])
+    with workspace.client(admin) as limited_admin:
+        wider = {"scopes": ["attributes:read", "catalog:admin", "attributes:write"]}
+        refused = limited_admin.post("/v1/keys", json=wider)
+        problem = assert_problem(refused, 403, "scopes")
+        assert problem["detail"].endswith("this key lacks: attributes:write, catalog:admin")
+        assert [error["rule"] for error in problem["errors"]] == ["not_held", "not_held"]
+        narrower = limited_admin.post("/v1/keys", json={"scopes": ["attributes:read"]})
+        assert narrower.status_code == 201, narrower.text
+        assert narrower.json()["scopes"] == ["attributes:read"]
+        listed = limited_admin.get("/v1/keys").json()["items"]
+    assert len(listed) == 3  # the test admin, the limited admin and the reader: no other
+
+
+def test_a_key_without_scopes_asked_gets_the_scopes_of_the_key_creating_it(
+    workspace: TestWorkspace,
+) -> None:
+    admin = workspace.key(["workspace:admin", "attributes:write"])
+    with workspace.client(admin) as limited_admin:
+        created = limited_admin.post("/v1/keys", json={"label": "same as me"})
+    assert created.status_code == 201, created.text
+    assert created.json()["scopes"] == ["attributes:write", "workspace:admin"]
+
+
+def test_a_key_holding_every_scope_may_grant_every_scope(api: httpx.Client) -> None:
+    created = api.post("/v1/keys", json={"label": "everything"})
+    assert created.status_code == 201, created.text
+    assert set(created.json()["scopes"]) == {scope.value for scope in Scope}

@@ -32,6 +32,40 @@ REFUSED_URLS = [
     "http://0.0.0.0/",
     "http://100.64.0.1/",
     "http://224.0.0.1/",
+    "http://[::127.0.0.1]/",
+    "http://[::ffff:0:127.0.0.1]/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[2002:7f00:1::]/",
+]
+
+# IPv6 addresses that carry a refused IPv4 address, one per way of carrying it.
+REFUSED_EMBEDDED = [
+    "::127.0.0.1",  # IPv4-compatible
+    "::10.0.0.1",
+    "::ffff:169.254.169.254",  # IPv4-mapped
+    "::ffff:0:127.0.0.1",  # IPv4-translated
+    "::ffff:0:192.168.1.1",
+    "64:ff9b::127.0.0.1",  # NAT64 well-known prefix
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::7f00:1",  # NAT64 local-use prefix
+    "64:ff9b:1::0.0.0.0",
+    "2002:7f00:1::",  # 6to4
+    "2002:a00:1::1",
+    "2002:e000:1::1",  # 6to4 of a multicast address
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+    "2001:0:a00:1:8000:63bf:f7f7:f7f7",  # Teredo, server 10.0.0.1
+]
+
+PERMITTED_PUBLIC = [
+    "2606:4700::1111",
+    "::8.8.8.8",
+    "::ffff:8.8.8.8",
+    "::ffff:0:8.8.8.8",
+    "64:ff9b::8.8.8.8",
+    "64:ff9b:1::808:808",
+    "2002:808:808::1",
+    "2001:0:4136:e378:8000:63bf:f7f7:f7f7",  # Teredo, client 8.8.8.8
 ]
 
 
@@ -87,6 +121,31 @@ def test_private_loopback_and_link_local_are_refused_by_default(url: str) -> Non
     with pytest.raises(OutboundRefused) as refused:
         asyncio.run(send("POST", url, OutboundPolicy(), json={}))
     assert refused.value.errors[0].rule == "url.private_address"
+
+
+@pytest.mark.parametrize("address", REFUSED_EMBEDDED)
+def test_an_ipv6_address_carrying_a_refused_ipv4_address_is_refused(address: str) -> None:
+    assert not OutboundPolicy().permits(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", PERMITTED_PUBLIC)
+def test_public_ipv6_and_public_embedded_ipv4_are_permitted(address: str) -> None:
+    assert OutboundPolicy().permits(ipaddress.ip_address(address))
+
+
+def test_the_allow_list_settings_apply_to_the_embedded_ipv4_address() -> None:
+    loopback = OutboundPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),))
+    assert loopback.permits(ipaddress.ip_address("::127.0.0.1"))
+    assert loopback.permits(ipaddress.ip_address("64:ff9b::127.0.0.1"))
+    assert loopback.permits(ipaddress.ip_address("2002:7f00:1::"))
+    assert not loopback.permits(ipaddress.ip_address("64:ff9b::10.0.0.1"))
+    nat64 = OutboundPolicy(allowed_networks=(ipaddress.ip_network("64:ff9b::/96"),))
+    assert nat64.permits(ipaddress.ip_address("64:ff9b::10.0.0.1"))
+    private = OutboundPolicy(allow_private=True)
+    assert private.permits(ipaddress.ip_address("64:ff9b::10.0.0.1"))
+    assert private.permits(ipaddress.ip_address("2002:7f00:1::"))
+    assert not private.permits(ipaddress.ip_address("64:ff9b::224.0.0.1"))
+    assert not private.permits(ipaddress.ip_address("::ffff:0:0.0.0.0"))
 
 
 @pytest.mark.parametrize(

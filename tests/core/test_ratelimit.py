@@ -68,6 +68,25 @@ def test_the_bucket_refills_at_the_rate() -> None:
     assert asyncio.run(scenario()) == [True, False, True]
 
 
+@pytest.mark.parametrize("store", ["local", "redis"])
+def test_looking_at_a_bucket_takes_nothing(store: str) -> None:
+    async def scenario() -> list[tuple[bool, int]]:
+        buckets = LocalBuckets() if store == "local" else RedisBuckets(ensure_redis())
+        bucket, key = Bucket(rate=0.01, burst=2), f"look-{time.time_ns()}"
+        try:
+            looks = [await buckets.take(key, bucket, cost=0) for _ in range(5)]
+            takes = [await buckets.take(key, bucket) for _ in range(3)]
+            emptied = await buckets.take(key, bucket, cost=0)
+        finally:
+            await buckets.close()
+        decisions = [*looks, *takes, emptied]
+        return [(d.allowed, d.remaining) for d in decisions if d is not None]
+
+    allowed, refused = (True, 2), (False, 0)
+    expected = [allowed] * 5 + [(True, 1), (True, 0), refused, refused]
+    assert asyncio.run(scenario()) == expected
+
+
 def test_an_unreachable_redis_lets_requests_through() -> None:
     limiter = RedisBuckets("redis://127.0.0.1:1/0")
 

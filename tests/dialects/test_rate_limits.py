@@ -192,7 +192,8 @@ def test_a_dialect_limit_of_zero_is_off_while_the_others_apply() -> None:
     limiter = RateLimiter(LocalBuckets(), configured_limits(settings))
 
     async def scenario() -> list[Decision | None]:
-        return [await limiter.take("k", limit) for limit in Limit]
+        dialect_limits = (Limit.NATIVE, Limit.ATTENTIVE, Limit.OPTIMOVE)
+        return [await limiter.take("k", limit) for limit in dialect_limits]
 
     native_decision, attentive_decision, optimove_decision = asyncio.run(scenario())
     assert attentive_decision is None

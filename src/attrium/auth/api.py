@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from attrium.auth import service
 from attrium.auth.actor import Actor
+from attrium.auth.guessing import client_address, count_failure, refuse_while_guessing
 from attrium.auth.schemas import KeyCreated, KeyIn, KeyList, KeyOut
 from attrium.auth.scopes import Scope
 from attrium.core import metrics
@@ -34,11 +35,15 @@ def requires(
     ) -> Actor:
         token = credentials.credentials if credentials is not None else None
         limiter: RateLimiter = request.app.state.rate_limiter
-        return await _authorized(db, limiter, _state(request), token, scope, limit)
+        client = client_address(request.scope)
+        return await _authorized(db, limiter, _state(request), client, token, scope, limit)
 
     async def authenticated_lean(call: LeanCall) -> Actor:
         token = _bearer_token(call.header(b"authorization"))
-        return await _authorized(call.db, call.rate_limiter, call.state, token, scope, limit)
+        client = client_address(call.scope)
+        return await _authorized(
+            call.db, call.rate_limiter, call.state, client, token, scope, limit
+        )
 
     provides(authenticated, authenticated_lean)
     return authenticated
@@ -48,13 +53,14 @@ async def _authorized(
     db: Database,
     limiter: RateLimiter,
     state: dict[str, Any],
+    client: str,
     token: str | None,
     scope: Scope | None,
     limit: Limit,
 ) -> Actor:
     if token is None:
         raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
-    actor = await _authenticate(db, limiter, state, token, limit)
+    actor = await _authenticate(db, limiter, state, client, token, limit)
     if scope is not None:
         actor.require(scope)
     return actor
@@ -80,18 +86,30 @@ async def authenticate_request(
 ) -> Actor:
     """The actor of a key, however a route receives it; charges the key one request."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    return await _authenticate(db, limiter, _state(request), token, limit)
+    client = client_address(request.scope)
+    return await _authenticate(db, limiter, _state(request), client, token, limit)
 
 
 async def authenticate_call(call: LeanCall, token: str, limit: Limit = Limit.NATIVE) -> Actor:
     """`authenticate_request` for a lean route's provider."""
-    return await _authenticate(call.db, call.rate_limiter, call.state, token, limit)
+    client = client_address(call.scope)
+    return await _authenticate(call.db, call.rate_limiter, call.state, client, token, limit)
 
 
 async def _authenticate(
-    db: Database, limiter: RateLimiter, state: dict[str, Any], token: str, limit: Limit
+    db: Database,
+    limiter: RateLimiter,
+    state: dict[str, Any],
+    client: str,
+    token: str,
+    limit: Limit,
 ) -> Actor:
-    actor = await service.authenticate(db, token)
+    await refuse_while_guessing(limiter, client)
+    try:
+        actor = await service.authenticate(db, token)
+    except Unauthenticated:
+        await count_failure(limiter, client)
+        raise
     state["key_id"] = actor.key_id
     await _charge(limiter, state, actor, limit)
     return actor

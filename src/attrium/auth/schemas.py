@@ -9,7 +9,10 @@ from attrium.core.schemas import InputModel
 
 
 class KeyIn(InputModel):
-    scopes: list[str] | None = Field(default=None, description="default: every scope")
+    scopes: list[str] | None = Field(
+        default=None,
+        description="only scopes the creating key holds; default: every scope it holds",
+    )
     label: str | None = Field(default=None, max_length=200)
 
 

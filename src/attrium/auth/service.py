@@ -16,7 +16,13 @@ from attrium.auth.cache import keys
 from attrium.auth.scopes import ALL_SCOPES
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
-from attrium.core.errors import FieldError, NotFound, Unauthenticated, ValidationFailed
+from attrium.core.errors import (
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from attrium.core.ids import new_key_id
 from attrium.workspaces import store as workspace_store
 from attrium.workspaces.service import Workspace
@@ -63,6 +69,28 @@ def parse_scopes(requested: list[str] | None) -> tuple[str, ...]:
     return tuple(sorted(set(requested)))
 
 
+def grantable_scopes(requested: list[str] | None, granted_by: Actor) -> tuple[str, ...]:
+    """The scopes a key asks another key to hold; only scopes it holds itself.
+
+    Scopes imply nothing (`workspace:admin` is not `catalog:admin`), so holding a
+    scope means having it in the key's own list. Without `requested`, the new key
+    gets every scope the creating key holds.
+    """
+    if requested is None:
+        requested = sorted(granted_by.scopes & ALL_SCOPES)
+    scopes = parse_scopes(requested)
+    lacking = sorted(set(scopes) - granted_by.scopes)
+    if lacking:
+        raise Forbidden(
+            f"a key may grant only scopes it holds; this key lacks: {', '.join(lacking)}",
+            [
+                FieldError("scopes", "not_held", f"this key lacks the {name!r} scope")
+                for name in lacking
+            ],
+        )
+    return scopes
+
+
 async def create_key(
     db: Database,
     workspace: Workspace,
@@ -70,13 +98,18 @@ async def create_key(
     label: str | None = None,
     created_by: Actor | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key and its token; the token is never stored and cannot be shown again."""
+    """A new key and its token; the token is never stored and cannot be shown again.
+
+    Created by an actor (a key), the new key may hold only scopes that key holds;
+    without one (the CLI, with the server's authority), any scopes, every one by default.
+    """
+    granted = parse_scopes(scopes) if created_by is None else grantable_scopes(scopes, created_by)
     token = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     key = ApiKey(
         key_id=new_key_id(),
         workspace_id=workspace.workspace_id,
         label=label,
-        scopes=parse_scopes(scopes),
+        scopes=granted,
         created_at=utcnow(),
         revoked_at=None,
     )

@@ -4,7 +4,10 @@
 - The host is resolved once; every address it resolves to must be public (not
   private, loopback, link-local, multicast, reserved or unspecified) unless
   `ATTRIUM_OUTBOUND_ALLOW_PRIVATE` or `ATTRIUM_OUTBOUND_ALLOWED_NETWORKS` allows
-  it. The connection goes to the checked address (the `Host` header and TLS name
+  it. An IPv6 address that carries an IPv4 address (IPv4-compatible, -mapped,
+  -translated, NAT64, 6to4, Teredo) reaches that IPv4 address through a
+  translator or tunnel, so the IPv4 address it carries is the one judged.
+- The connection goes to the checked address (the `Host` header and TLS name
   stay the original host), so a second DNS answer cannot redirect it.
 - Every attempt has a timeout; connection failures, timeouts, 429 and 5xx are
   retried a bounded number of times with exponential backoff.
@@ -52,13 +55,45 @@ class OutboundPolicy:
         )
 
     def permits(self, address: IPAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address in network for network in self.allowed_networks):
+        if self._in_allowed_network(address):
             return True
+        return all(
+            self._in_allowed_network(reached) or self._public_enough(reached)
+            for reached in reached_addresses(address)
+        )
+
+    def _in_allowed_network(self, address: IPAddress) -> bool:
+        return any(address in network for network in self.allowed_networks)
+
+    def _public_enough(self, address: IPAddress) -> bool:
         if self.allow_private:
             return not address.is_unspecified and not address.is_multicast
         return address.is_global and not address.is_multicast
+
+
+# IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d, RFC 2765), NAT64
+# well-known (RFC 6052) and local-use (RFC 8215) prefixes: the IPv4 address is the
+# last 32 bits. In the local-use /48 an operator may place it elsewhere (RFC 6052
+# prefix lengths 48 to 64); only the common /96 placement is decoded.
+LAST_32_BITS_PREFIXES = tuple(
+    ipaddress.IPv6Network(prefix)
+    for prefix in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
+def reached_addresses(address: IPAddress) -> tuple[IPAddress, ...]:
+    """The addresses a connection to `address` reaches: the IPv4 ones it carries, or itself."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return (address,)
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    if address.teredo is not None:
+        return address.teredo  # (server, client), the client's bits un-inverted
+    if any(address in prefix for prefix in LAST_32_BITS_PREFIXES):
+        return (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF),)
+    return (address,)
 
 
 @dataclass(frozen=True, slots=True)

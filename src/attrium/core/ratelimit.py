@@ -4,9 +4,10 @@ A bucket holds at most `burst` tokens and refills at `rate` tokens per second; e
 request takes one. With Redis the bucket lives in Redis and a Lua script takes the
 token atomically, with Redis's clock, so every server process draws from one bucket.
 
-There is one store of buckets and several *limits*: the native one, and one per
-dialect whose vendor documents a per-key rate of its own (Attentive, Optimove). A
-key has a separate bucket under each limit it is charged to.
+There is one store of buckets and several *limits*: the native one, one per
+dialect whose vendor documents a per-key rate of its own (Attentive, Optimove), and
+the budget of failed authentications of each client address (auth.guessing). A key
+has a separate bucket under each limit it is charged to.
 """
 
 import logging
@@ -50,8 +51,8 @@ class Bucket:
     rate: float
     burst: int
 
-    def decide(self, tokens_before: float, allowed: bool) -> Decision:
-        tokens = tokens_before - 1 if allowed else tokens_before
+    def decide(self, tokens_before: float, allowed: bool, cost: int = 1) -> Decision:
+        tokens = tokens_before - cost if allowed else tokens_before
         return Decision(
             allowed=allowed,
             limit=self.burst,
@@ -62,8 +63,9 @@ class Bucket:
 
 
 class BucketStore(Protocol):
-    async def take(self, key: str, bucket: Bucket) -> Decision | None:
-        """Take one token from `key`'s bucket, shaped `bucket`; None if the store failed."""
+    async def take(self, key: str, bucket: Bucket, cost: int = 1) -> Decision | None:
+        """Take `cost` tokens (0: only look) from `key`'s bucket, shaped `bucket`, if it
+        holds at least one; None if the store failed."""
 
     async def close(self) -> None: ...
 
@@ -75,15 +77,17 @@ class LocalBuckets:
         # key -> (tokens, updated, seconds to refill from empty)
         self.buckets: dict[str, tuple[float, float, float]] = {}
 
-    async def take(self, key: str, bucket: Bucket) -> Decision | None:
+    async def take(self, key: str, bucket: Bucket, cost: int = 1) -> Decision | None:
         now = time.monotonic()
         tokens, updated, _ = self.buckets.get(key, (float(bucket.burst), now, 0.0))
         tokens = min(bucket.burst, tokens + (now - updated) * bucket.rate)
         allowed = tokens >= 1
-        self.buckets[key] = (tokens - 1 if allowed else tokens, now, bucket.burst / bucket.rate)
-        if len(self.buckets) > MAX_LOCAL_BUCKETS:
-            self._forget_full(now)
-        return bucket.decide(tokens, allowed)
+        if cost:
+            left = tokens - cost if allowed else tokens
+            self.buckets[key] = (left, now, bucket.burst / bucket.rate)
+            if len(self.buckets) > MAX_LOCAL_BUCKETS:
+                self._forget_full(now)
+        return bucket.decide(tokens, allowed, cost)
 
     def _forget_full(self, now: float) -> None:
         self.buckets = {
@@ -94,10 +98,11 @@ class LocalBuckets:
         return None
 
 
-# KEYS[1] the bucket; ARGV rate, burst. Answers {allowed, tokens before taking}.
+# KEYS[1] the bucket; ARGV rate, burst, cost. Answers {allowed, tokens before taking}.
 _TAKE_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
@@ -108,10 +113,12 @@ local allowed = 0
 local left = tokens
 if tokens >= 1 then
   allowed = 1
-  left = tokens - 1
+  left = tokens - cost
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'updated', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+if cost > 0 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'updated', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+end
 return {allowed, tostring(tokens)}
 """
 
@@ -127,15 +134,15 @@ class RedisBuckets:
         self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.script = self.client.register_script(_TAKE_SCRIPT)
 
-    async def take(self, key: str, bucket: Bucket) -> Decision | None:
+    async def take(self, key: str, bucket: Bucket, cost: int = 1) -> Decision | None:
         try:
             allowed, tokens = await self.script(
-                keys=[REDIS_KEY_PREFIX + key], args=[bucket.rate, bucket.burst]
+                keys=[REDIS_KEY_PREFIX + key], args=[bucket.rate, bucket.burst, cost]
             )
         except (RedisError, OSError) as error:
             logger.warning("rate limiter: Redis failed, letting the request through: %s", error)
             return None
-        return bucket.decide(float(tokens), bool(allowed))
+        return bucket.decide(float(tokens), bool(allowed), cost)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -148,6 +155,7 @@ class Limit(StrEnum):
     NATIVE = "native"
     ATTENTIVE = "attentive"
     OPTIMOVE = "optimove"
+    AUTH_FAILURES = "auth-failures"  # keyed by client address, not by key
 
 
 class RateLimiter:
@@ -157,13 +165,14 @@ class RateLimiter:
         self.store = store
         self.limits = dict(limits)
 
-    async def take(self, key: str, limit: Limit = Limit.NATIVE) -> Decision | None:
-        """Take one token for `key` under `limit`; None when no limit applies."""
+    async def take(self, key: str, limit: Limit = Limit.NATIVE, cost: int = 1) -> Decision | None:
+        """Take `cost` tokens (0: only look) for `key` under `limit`; None when no limit applies."""
         bucket = self.limits.get(limit)
         if bucket is None or self.store is None:
             return None
         # The native buckets keep the bare key so existing Redis buckets carry over.
-        return await self.store.take(key if limit is Limit.NATIVE else f"{limit}:{key}", bucket)
+        name = key if limit is Limit.NATIVE else f"{limit}:{key}"
+        return await self.store.take(name, bucket, cost)
 
     async def close(self) -> None:
         if self.store is not None:
@@ -180,6 +189,10 @@ def configured_limits(settings: Settings) -> dict[Limit, Bucket]:
         Limit.OPTIMOVE: (
             settings.optimove_rate_limit_per_second,
             settings.optimove_rate_limit_burst,
+        ),
+        Limit.AUTH_FAILURES: (
+            settings.auth_failures_per_second,
+            settings.auth_failures_burst,
         ),
     }
     return {limit: Bucket(rate, burst) for limit, (rate, burst) in rates.items() if rate > 0}

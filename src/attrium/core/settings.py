@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     optimove_rate_limit_burst: int = Field(
         default=50, ge=1, description="requests a key may burst on the Optimove dialect"
     )
+    auth_failures_per_second: float = Field(
+        default=1.0,
+        ge=0,
+        description="failed authentications (unknown API keys, on every route and the UI "
+        "sign-in) per second refilled to a client address's budget; an address that spent "
+        "it gets 429 for every key until it refills; 0 turns this budget off",
+    )
+    auth_failures_burst: int = Field(
+        default=20, ge=1, description="failed authentications a client address may burst"
+    )
     redis_url: str | None = Field(
         default=None, description="share rate limits between processes through this Redis"
     )

@@ -6,8 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Form, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from attrium.auth.guessing import client_address, count_failure, refuse_while_guessing
 from attrium.core.deps import DatabaseDep, SettingsDep
-from attrium.core.errors import Forbidden, NotFound, Unauthenticated
+from attrium.core.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from attrium.core.problems import retry_after_headers
+from attrium.core.ratelimit import RateLimiter
 from attrium.ui import service
 from attrium.ui.catalog import router as catalog_router
 from attrium.ui.customers import router as customers_router
@@ -80,9 +83,18 @@ async def sign_in(
         message = "The sign-in form expired; please try again."
         return _sign_in_form(request, safe_next(next), 403, message)
     lifetime = timedelta(hours=settings.ui_session_hours)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    client = client_address(request.scope)
     try:
+        await refuse_while_guessing(limiter, client)
         session = await service.sign_in(db, api_key, lifetime)
+    except RateLimited as refused:
+        message = "Too many unknown keys were tried from your address; try again later."
+        response = _sign_in_form(request, safe_next(next), 429, message)
+        response.headers.update(retry_after_headers(refused))
+        return response
     except Unauthenticated:
+        await count_failure(limiter, client)
         message = "That API key is unknown or revoked."
         return _sign_in_form(request, safe_next(next), 401, message)
     except Forbidden:

@@ -29,7 +29,7 @@ def list_keys() -> Request[list[ApiKey]]:
 def create_key(
     *, scopes: Sequence[str] | None = None, label: str | None = None
 ) -> Request[CreatedKey]:
-    """A new key (every scope unless `scopes` says); its `token` is shown this once."""
+    """A new key (every scope this key holds unless `scopes` says); its `token` is shown once."""
     body = given(scopes=list(scopes) if scopes is not None else None, label=label)
     return Request(model(CreatedKey), json=body)
 

@@ -73,6 +73,7 @@ def test_workspace_and_key_lifecycle(cli_env: dict[str, str]) -> None:
 
 
 def test_errors_are_one_line_and_nonzero(cli_env: dict[str, str]) -> None:
+    attrium(cli_env, "migrate")
     attrium(cli_env, "workspaces", "create", "acme")
     again = attrium(cli_env, "workspaces", "create", "acme")
     assert again.returncode == 1
@@ -83,6 +84,42 @@ def test_errors_are_one_line_and_nonzero(cli_env: dict[str, str]) -> None:
         attrium(cli_env, "keys", "create", "--workspace", "acme", "--scopes", "bogus").returncode
         == 1
     )
+
+
+def test_an_admin_command_names_its_database(cli_env: dict[str, str]) -> None:
+    migrated = attrium(cli_env, "migrate")
+    assert "database: " in migrated.stderr
+    assert cli_env["ATTRIUM_DATABASE_URL"].split("@")[-1] in migrated.stderr
+
+
+def test_an_admin_command_makes_no_new_sqlite_file(tmp_path: Path) -> None:
+    """Run from another directory, `workspaces create` would have made an empty database
+    there, and printed a key the running server refuses."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
+    env["ATTRIUM_DATABASE_URL"] = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    refused = attrium(env, "workspaces", "create", "acme")
+    assert refused.returncode == 1
+    assert "attrium migrate" in refused.stderr
+    assert not (tmp_path / "elsewhere.db").exists()
+    assert attrium(env, "migrate").returncode == 0
+    assert attrium(env, "workspaces", "create", "acme").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/attrium_no_such_database", "does not exist"),
+        ("mysql://someone@localhost/db", "unsupported database URL"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line(url: str, cause: str) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
+    env["ATTRIUM_DATABASE_URL"] = url
+    failed = attrium(env, "migrate")
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    [error] = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert cause in error
 
 
 def test_first_serve_creates_default_workspace_and_prints_its_key_once(tmp_path: Path) -> None:

@@ -178,3 +178,28 @@ def test_import_shows_progress_and_a_summary_table(
     clean = tmp_path / "clean.ndjson"
     clean.write_text('{"id": "c4"}\n')
     assert attrium(workspace, "import", str(clean)).returncode == 0
+
+
+def test_an_export_that_fails_leaves_no_file_and_says_why(
+    workspace: TestWorkspace, tmp_path: Path
+) -> None:
+    unknown = tmp_path / "unknown.ndjson"
+    refused = attrium(workspace, "export", "--segment", "seg_unknown", "--to", str(unknown))
+    assert refused.returncode == 1
+    assert "404" in refused.stderr
+    assert not unknown.exists()
+    assert list(tmp_path.iterdir()) == []  # nor a partial file beside it
+    nowhere = attrium(workspace, "export", "--to", str(tmp_path / "missing" / "x.csv"))
+    assert nowhere.returncode == 1
+    assert "Traceback" not in nowhere.stderr
+    assert "cannot write" in nowhere.stderr
+
+
+def test_an_empty_key_is_refused_before_any_request(workspace: TestWorkspace) -> None:
+    env = remote_env(workspace) | {"ATTRIUM_KEY": ""}
+    refused = subprocess.run(
+        [*ATTRIUM, "customers", "get", "c1"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert "no API key" in refused.stderr

@@ -15,6 +15,7 @@ from attrium.client import (
     Forbidden,
     IdentifierConflict,
     IdentifierSuppressed,
+    MissingKey,
     NotFound,
     Unauthenticated,
     ValidationFailed,
@@ -215,3 +216,11 @@ def test_segment_template_activity_and_merge_routes(workspace: TestWorkspace) ->
             attrium.get_customer("c0")
         attrium.delete_attribute("n", purge=True)
         assert attrium.get_customer("c3").attributes == {}
+
+
+def test_a_client_without_a_key_is_refused_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATTRIUM_KEY", raising=False)
+    with pytest.raises(MissingKey):
+        Client("http://127.0.0.1:9")
+    with pytest.raises(MissingKey):
+        AsyncClient("http://127.0.0.1:9", " ")

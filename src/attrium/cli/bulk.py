@@ -2,6 +2,7 @@
 
 import gzip
 import sys
+import tempfile
 from collections.abc import Iterator
 from io import BufferedReader
 from pathlib import Path
@@ -119,9 +120,21 @@ def _write(chunks: Iterator[bytes], to: Path | None) -> None:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    with to.open("wb") as target:
-        for chunk in chunks:
-            target.write(chunk)
+    # Written beside the target and renamed at the end: a refused or broken export
+    # (an unknown segment, a dropped connection) leaves no file, not an empty one.
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=to.parent, delete=False) as target:
+            partial = Path(target.name)
+            try:
+                for chunk in chunks:
+                    target.write(chunk)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        partial.replace(to)
+    except OSError as error:
+        people.print(f"[red]error:[/red] cannot write {to}: {error.strerror or error}")
+        raise typer.Exit(1) from None
     people.print(f"exported to {to}")
 
 

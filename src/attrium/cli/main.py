@@ -6,12 +6,15 @@ alone on stdout; everything for people goes to stderr.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from attrium.auth import service as keys
 from attrium.cli import remote
@@ -35,11 +38,21 @@ people = Console(stderr=True)
 DEFAULT_WORKSPACE = "default"
 
 
-def run_with_database(work: Callable[[Database], Awaitable[Result]]) -> Result:
-    """Migrate, run `work` against the configured database, and close it."""
+def run_with_database(
+    work: Callable[[Database], Awaitable[Result]], may_create: bool = False
+) -> Result:
+    """Migrate, run `work` against the configured database, and close it. The database
+    is named on stderr; a failure is one line naming its cause, and exit status 1.
+    Unless `may_create`, a SQLite file that does not exist yet is refused: an admin
+    command run from another directory would otherwise make a new, empty one there."""
+    settings = get_settings()
+    shown = shown_url(settings.database_url)
+    people.print(f"database: {shown}", highlight=False, soft_wrap=True)
+    if not may_create:
+        _refuse_missing_sqlite_file(settings.database_url)
 
     async def session() -> Result:
-        database = Database(get_settings())
+        database = Database(settings)
         try:
             await migrate(database)
             return await work(database)
@@ -49,8 +62,45 @@ def run_with_database(work: Callable[[Database], Awaitable[Result]]) -> Result:
     try:
         return asyncio.run(session())
     except AttriumError as error:
-        people.print(f"[red]error:[/red] {error.detail}")
-        raise typer.Exit(code=1) from None
+        _fail(error.detail)
+    except ValueError as error:  # an unsupported URL
+        _fail(str(error))
+    except (OSError, SQLAlchemyError) as error:
+        _fail(f"cannot use the database {shown}: {_cause(error)}")
+
+
+def shown_url(database_url: str) -> str:
+    """The database URL without its password."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return database_url
+
+
+def _refuse_missing_sqlite_file(database_url: str) -> None:
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return  # Database() names the problem
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database or "").resolve()
+        if not path.exists():
+            _fail(
+                f"no database at {path}: run `attrium migrate` (or `attrium serve`) to make"
+                " it there, or set ATTRIUM_DATABASE_URL to the server's database"
+            )
+
+
+def _cause(error: BaseException) -> str:
+    """The first line of what went wrong, without SQLAlchemy's statement and links."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip().splitlines()
+    return text[0] if text else type(cause).__name__
+
+
+def _fail(message: str) -> NoReturn:
+    people.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
 
 
 @app.command()
@@ -61,7 +111,7 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API."""
     settings = get_settings()
-    run_with_database(_bootstrap)
+    run_with_database(_bootstrap, may_create=True)
     uvicorn.run(
         "attrium.app:create_default_app",
         factory=True,
@@ -91,7 +141,7 @@ async def _bootstrap(database: Database) -> None:
 @app.command(name="migrate")
 def migrate_command() -> None:
     """Apply database migrations (idempotent)."""
-    run_with_database(_nothing)
+    run_with_database(_nothing, may_create=True)
     people.print("database is up to date")
 
 

@@ -1,7 +1,6 @@
 """The asyncio client: the same methods as `Client`, awaited."""
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,7 +9,7 @@ import httpx
 
 from attrium.client.calls import UPLOAD_CHUNK_BYTES, Call, Page, RetryPolicy, raise_for_problem
 from attrium.client.declare import AsyncSender
-from attrium.client.errors import TransportError
+from attrium.client.errors import TransportError, url_and_key
 from attrium.client.methods import Methods
 from attrium.client.models import ImportJob
 
@@ -33,8 +32,7 @@ class AsyncClient(AsyncSender, Methods):
         retry: RetryPolicy | None = None,
         http: httpx.AsyncClient | None = None,
     ) -> None:
-        base_url = url or os.environ.get("ATTRIUM_URL", "http://127.0.0.1:8000")
-        token = key or os.environ.get("ATTRIUM_KEY", "")
+        base_url, token = url_and_key(url, key)
         self.retry = retry or RetryPolicy()
         self.http = http or httpx.AsyncClient(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout

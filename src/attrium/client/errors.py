@@ -1,10 +1,25 @@
 """Problem details (RFC 9457) as exceptions: one class per problem type the server sends."""
 
+import os
 from typing import Any
 
 
 class AttriumClientError(Exception):
     """Anything the SDK raises."""
+
+
+class MissingKey(AttriumClientError):
+    """The client was made without an API key (none given, `ATTRIUM_KEY` unset or empty)."""
+
+
+def url_and_key(url: str | None, key: str | None) -> tuple[str, str]:
+    """The server URL and key a client uses: given, else `ATTRIUM_URL` and `ATTRIUM_KEY`;
+    MissingKey at once without a key, rather than a 401 (or an illegal header) later."""
+    base_url = url or os.environ.get("ATTRIUM_URL", "http://127.0.0.1:8000")
+    token = (key or os.environ.get("ATTRIUM_KEY", "")).strip()
+    if not token:
+        raise MissingKey("no API key: pass one (key=..., --key) or set ATTRIUM_KEY")
+    return base_url, token
 
 
 class TransportError(AttriumClientError):

@@ -1,6 +1,5 @@
 """The blocking client."""
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +9,7 @@ import httpx
 
 from attrium.client.calls import Call, Page, RetryPolicy, raise_for_problem
 from attrium.client.declare import SyncSender
-from attrium.client.errors import TransportError
+from attrium.client.errors import TransportError, url_and_key
 from attrium.client.methods import Methods
 from attrium.client.models import ImportJob
 
@@ -34,8 +33,7 @@ class Client(SyncSender, Methods):
         retry: RetryPolicy | None = None,
         http: httpx.Client | None = None,
     ) -> None:
-        base_url = url or os.environ.get("ATTRIUM_URL", "http://127.0.0.1:8000")
-        token = key or os.environ.get("ATTRIUM_KEY", "")
+        base_url, token = url_and_key(url, key)
         self.retry = retry or RetryPolicy()
         self.http = http or httpx.Client(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout

@@ -5,7 +5,8 @@ CSV: a header row naming identifier columns (`id`, `email`, `phone`, `anonymous_
 `custom_identifiers.NAME`) and attribute columns (`NAME` or `attributes.NAME`), each
 optionally typed as `NAME:TYPE`; an empty cell leaves the attribute alone. The
 columns of a CSV export (`profile_id`, `created_at`, `updated_at`, and
-`custom_identifiers` as a JSON object) are understood too, so an export imports back.
+`custom_identifiers` as a JSON object) are understood too, so an export imports back;
+a data cell escaped against formulas (`'=...`, `core.csvcells`) loses its escape.
 """
 
 import csv
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
+from attrium.core.csvcells import unescape_cell
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
 from attrium.customers.identity import COLUMN_KINDS, IdentifierKind
 from attrium.customers.items import RowInvalid, named_ref, write_of
@@ -119,7 +121,8 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
     custom: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     errors: list[FieldError] = []
-    for column, cell in zip(columns, cells, strict=True):
+    for column, escaped in zip(columns, cells, strict=True):
+        cell = unescape_cell(escaped)
         if cell == "" or column.ignored:
             continue
         if column.custom_name is not None:

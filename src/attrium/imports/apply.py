@@ -198,7 +198,9 @@ def _parsed(
             return number, csv_write(text, columns, max_identifier_bytes)
         return number, ndjson_write(text, max_identifier_bytes)
     except AttriumError as error:
-        return number, error
+        # Its traceback would hold the parsed row (and this frame, a cycle) until a
+        # full garbage collection: the row is refused, only its error is kept.
+        return number, error.with_traceback(None)
 
 
 def _blank(record: Record) -> bool:

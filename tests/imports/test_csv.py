@@ -1,5 +1,9 @@
 """CSV imports, and exports that import back, on both backends."""
 
+import csv
+import io
+from urllib.parse import quote
+
 import httpx
 import orjson
 
@@ -109,3 +113,38 @@ def test_a_row_rejected_for_its_cell_type_names_its_customer(api: httpx.Client) 
         (4, None),
     ]
     assert errors[0]["errors"][0]["field"] == "attributes.age"
+
+
+FORMULA_IDS = ["=1+2", "+1", "-x", "@SUM(A1)", "'=quoted", "'plain"]
+FORMULA_VALUES = {"=1+2": "'=1+2", "-5": "'-5", "\tt": "'\tt", "''-x": "'''-x", "'a": "'a"}
+
+
+def test_a_csv_export_escapes_formulas_and_imports_back(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
+    api.post("/v1/attributes", json={"name": "n", "type": "number"})
+    api.post("/v1/attributes", json={"name": "note", "type": "string"})
+    notes = list(FORMULA_VALUES)
+    for number, customer in enumerate(FORMULA_IDS):
+        attributes = {"n": -5 - number, "note": notes[number % len(notes)]}
+        path = f"/v1/customers/{quote(customer, safe='')}"
+        answer = api.put(path, json={"attributes": attributes})
+        assert answer.status_code == 201, answer.text
+    exported = api.get("/v1/customers/export", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
+    assert sorted(row["id"] for row in rows) == sorted(
+        ["'=1+2", "'+1", "'-x", "'@SUM(A1)", "''=quoted", "'plain"]
+    )
+    assert {row["attributes.note"] for row in rows} == set(FORMULA_VALUES.values())
+    # Numbers are typed values, written as number literals: no formula, no escape.
+    assert {row["attributes.n"] for row in rows} == {str(-5 - n) for n in range(6)}
+    other = new_workspace(workspace.backend)
+    with other.client() as other_api:
+        other_api.post("/v1/attributes", json={"name": "n", "type": "number"})
+        job = import_rows(other_api, exported.content, import_format="csv")
+        assert (job["applied"], job["rejected"]) == (6, 0), rejected(other_api, job["id"])
+        for customer in FORMULA_IDS:
+            path = f"/v1/customers/{quote(customer, safe='')}"
+            theirs = other_api.get(path).json()
+            assert theirs["id"] == customer
+            assert theirs["attributes"] == api.get(path).json()["attributes"]

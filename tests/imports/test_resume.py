@@ -85,3 +85,20 @@ def test_an_upload_broken_midway_fails_after_the_batches_before_the_break(
         assert (job["state"], job["error"]) == ("failed", "the gzip stream ends early"), job
         assert job["rows_read"] == job["applied"] == 400, job
         assert api.get("/v1/customers/c399").json()["attributes"] == {"n": 399}
+
+
+def test_a_batch_ends_once_its_lines_reach_the_text_limit(idle_backend: LiveBackend) -> None:
+    """Long lines make short batches: a batch never holds much more text than the limit."""
+    workspace = new_workspace(idle_backend)
+    rows = [{"id": f"c{number}", "attributes": {"note": "x" * 500}} for number in range(10)]
+    line_bytes = len(ndjson(rows[:1]))
+    with workspace.client() as api:
+        job_id = upload(api, ndjson(rows))["id"]
+        config = RunnerConfig("only", batch_rows=100, lease=LEASE, batch_text_bytes=1200)
+        claimed = idle_backend.run(apply.claim_next(idle_backend.db, config))
+        assert claimed is not None
+        idle_backend.run(
+            apply.run_job(idle_backend.db, idle_backend.settings, claimed, config, max_batches=1)
+        )
+        assert line_bytes * 2 < 1200 <= line_bytes * 3
+        assert _progress(api, job_id) == ("running", 3, 3, 0)

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         default=10 * 1024**3, ge=1, description="largest import upload (413 beyond)"
     )
+    max_import_line_bytes: int = Field(
+        default=1_048_576,
+        ge=1,
+        description="longest import line (CSV record); a longer one is skipped as a rejected row",
+    )
     import_runner: bool = Field(default=True, description="apply queued imports in this process")
     import_batch_rows: int = Field(
         default=1000, ge=1, le=10_000, description="import rows applied per transaction"

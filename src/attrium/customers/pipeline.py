@@ -75,6 +75,13 @@ class BatchOutcome:
     error: AttriumError | None = None
     conflicts: list[IdentifierConflictInfo] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # A caught error's traceback holds the frames that caught it, and they hold the
+        # batch's outcomes: a cycle keeping the whole batch alive until a full garbage
+        # collection (imports of large rows piled up hundreds of MB of past batches).
+        if self.error is not None:
+            self.error.__traceback__ = None
+
     @property
     def profile_id(self) -> str | None:
         return self.customer.profile_id if self.customer else None

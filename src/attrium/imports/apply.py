@@ -31,17 +31,20 @@ from attrium.imports import store
 from attrium.imports.formats import (
     CsvColumn,
     ImportFormat,
-    RecordSplitter,
     csv_header,
     csv_write,
     ndjson_write,
     text_of,
 )
+from attrium.imports.records import Record, RecordSplitter
 from attrium.workspaces import service as workspaces
 
 ParsedRow = tuple[int, BatchWrite | AttriumError]
 Batch = tuple[list[ParsedRow], bool]  # its rows, and whether it is the last
 _PARSE_SLICE_ROWS = 100  # rows parsed between two chances for the applying batch to resume
+# A batch also ends once its lines hold this much: 1,000 lines of 1 MiB each (valid JSON,
+# refused only when applied) once held 1.5 GB, in the batch applied and the one read ahead.
+BATCH_TEXT_BYTES = 4 * 1024**2
 
 
 class LeaseLost(Exception):
@@ -53,6 +56,7 @@ class RunnerConfig:
     owner: str
     batch_rows: int
     lease: timedelta
+    batch_text_bytes: int = BATCH_TEXT_BYTES
 
 
 # A job applying this many rows leaves PostgreSQL's planner statistics of customers
@@ -86,7 +90,7 @@ async def run_job(
     options = customers.native_options(actor, settings)
     progress = _Progress.of(job)
     applied_before = progress.applied
-    batches = _read_ahead(_batches(db, job, settings.max_identifier_bytes, config.batch_rows))
+    batches = _read_ahead(_batches(db, job, settings, config))
     committed = 0
     try:
         async for batch, last in batches:
@@ -126,16 +130,20 @@ class _Progress:
 
 
 async def _batches(
-    db: Database, job: dict[str, Any], max_identifier_bytes: int, batch_rows: int
+    db: Database, job: dict[str, Any], settings: Settings, config: RunnerConfig
 ) -> AsyncGenerator[Batch, None]:
-    """The job's rows after its next record in batches of `batch_rows`, each with
-    whether it is the last (which may be empty)."""
+    """The job's rows after its next record in batches of `batch_rows` (fewer once
+    their lines hold `batch_text_bytes`), each with whether it is the last (which may
+    be empty)."""
     batch: list[ParsedRow] = []
-    async for parsed in _rows(db, job, max_identifier_bytes):
+    text_bytes = 0
+    async for parsed, record_bytes in _rows(db, job, settings):
         batch.append(parsed)
-        if len(batch) >= batch_rows:
+        text_bytes += record_bytes
+        if len(batch) >= config.batch_rows or text_bytes >= config.batch_text_bytes:
             yield batch, False
             batch = []
+            text_bytes = 0
         elif len(batch) % _PARSE_SLICE_ROWS == 0:
             await asyncio.sleep(0)  # let the batch being applied go on as its SQL answers
     yield batch, True
@@ -161,33 +169,47 @@ async def _read_ahead(batches: AsyncGenerator[Batch, None]) -> AsyncGenerator[Ba
 
 
 async def _rows(
-    db: Database, job: dict[str, Any], max_identifier_bytes: int
-) -> AsyncIterator[ParsedRow]:
-    """Each data record after the job's next record: (record number, write or error)."""
+    db: Database, job: dict[str, Any], settings: Settings
+) -> AsyncIterator[tuple[ParsedRow, int]]:
+    """Each data record after the job's next record: (record number, write or error),
+    and the bytes of its line."""
     import_format = ImportFormat(job["format"])
+    max_identifier_bytes = settings.max_identifier_bytes
+    splitter = RecordSplitter(import_format is ImportFormat.CSV, settings.max_import_line_bytes)
     columns: list[CsvColumn] | None = None
     number = 0
-    async for record in _records(db, job, import_format):
+    async for record in _records(db, job, splitter):
         number += 1
         if import_format is ImportFormat.CSV and columns is None:
             columns = csv_header(text_of(record, first=True))
             continue
-        if number <= job["next_record"] or not record.strip():
+        if number <= job["next_record"] or _blank(record):
             continue
-        try:
-            text = text_of(record, first=number == 1)
-            if columns is not None:
-                yield number, csv_write(text, columns, max_identifier_bytes)
-            else:
-                yield number, ndjson_write(text, max_identifier_bytes)
-        except AttriumError as error:
-            yield number, error
+        record_bytes = len(record) if isinstance(record, bytes) else 0
+        yield _parsed(number, record, columns, max_identifier_bytes), record_bytes
+
+
+def _parsed(
+    number: int, record: Record, columns: list[CsvColumn] | None, max_identifier_bytes: int
+) -> ParsedRow:
+    try:
+        text = text_of(record, first=number == 1)
+        if columns is not None:
+            return number, csv_write(text, columns, max_identifier_bytes)
+        return number, ndjson_write(text, max_identifier_bytes)
+    except AttriumError as error:
+        # Its traceback would hold the parsed row (and this frame, a cycle) until a
+        # full garbage collection: the row is refused, only its error is kept.
+        return number, error.with_traceback(None)
+
+
+def _blank(record: Record) -> bool:
+    return isinstance(record, bytes) and not record.strip()
 
 
 async def _records(
-    db: Database, job: dict[str, Any], import_format: ImportFormat
-) -> AsyncIterator[bytes]:
-    splitter = RecordSplitter(import_format)
+    db: Database, job: dict[str, Any], splitter: RecordSplitter
+) -> AsyncIterator[Record]:
     for seq in range(job["chunks"]):
         async with db.reader() as connection:
             data = await store.read_chunk(connection, job["workspace_id"], job["job_id"], seq)

@@ -5,11 +5,11 @@ CSV: a header row naming identifier columns (`id`, `email`, `phone`, `anonymous_
 `custom_identifiers.NAME`) and attribute columns (`NAME` or `attributes.NAME`), each
 optionally typed as `NAME:TYPE`; an empty cell leaves the attribute alone. The
 columns of a CSV export (`profile_id`, `created_at`, `updated_at`, and
-`custom_identifiers` as a JSON object) are understood too, so an export imports back.
+`custom_identifiers` as a JSON object) are understood too, so an export imports back;
+a data cell escaped against formulas (`'=...`, `core.csvcells`) loses its escape.
 """
 
 import csv
-import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
+from attrium.core.csvcells import unescape_cell
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
 from attrium.customers.identity import COLUMN_KINDS, IdentifierKind
 from attrium.customers.items import RowInvalid, named_ref, write_of
 from attrium.customers.pipeline import BatchWrite
+from attrium.imports.records import Record, RecordTooLong
 
-GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 _CUSTOM_PREFIX = "custom_identifiers."
 _CUSTOM_JSON_COLUMN = "custom_identifiers"  # a JSON object, as the export writes it
@@ -35,59 +36,13 @@ class ImportFormat(StrEnum):
     CSV = "csv"
 
 
-class RecordSplitter:
-    """Splits a byte stream into records (lines; CSV records may span lines in quotes)."""
-
-    def __init__(self, import_format: ImportFormat) -> None:
-        self.quoted_newlines = import_format is ImportFormat.CSV
-        self.decompressor: Any = None
-        self.started = False
-        self.buffer = b""
-        self.record = b""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        if not self.started:
-            self.started = True
-            if data.startswith(GZIP_MAGIC):
-                self.decompressor = zlib.decompressobj(wbits=31)
-        if self.decompressor is not None:
-            data = self._inflate(data)
-        *lines, self.buffer = (self.buffer + data).split(b"\n")
-        return self._records(lines)
-
-    def close(self) -> list[bytes]:
-        if self.decompressor is not None:
-            tail = self.decompressor.flush()
-            if not self.decompressor.eof:
-                raise MalformedRequest("the gzip stream ends early")
-            lines = (self.buffer + tail).split(b"\n")
-        else:
-            lines = [self.buffer]
-        self.buffer = b""
-        records = self._records(lines)
-        if self.record:
-            records.append(self.record)
-        return [record for record in records if record]
-
-    def _inflate(self, data: bytes) -> bytes:
-        try:
-            return bytes(self.decompressor.decompress(data))
-        except zlib.error as error:
-            raise MalformedRequest(f"the upload is not valid gzip: {error}") from None
-
-    def _records(self, lines: list[bytes]) -> list[bytes]:
-        if not self.quoted_newlines:
-            return lines
-        records = []
-        for line in lines:
-            self.record = self.record + b"\n" + line if self.record else line
-            if self.record.count(b'"') % 2 == 0:
-                records.append(self.record)
-                self.record = b""
-        return records
-
-
-def text_of(record: bytes, first: bool) -> str:
+def text_of(record: Record, first: bool) -> str:
+    if isinstance(record, RecordTooLong):
+        message = (
+            f"the line has {record.size} bytes, over the limit of {record.limit}"
+            " (ATTRIUM_MAX_IMPORT_LINE_BYTES); it was skipped"
+        )
+        raise _row_error("line", "line.too_long", message)
     if first and record.startswith(_UTF8_BOM):
         record = record[len(_UTF8_BOM) :]
     try:
@@ -166,7 +121,8 @@ def csv_write(text: str, columns: list[CsvColumn], max_identifier_bytes: int) ->
     custom: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     errors: list[FieldError] = []
-    for column, cell in zip(columns, cells, strict=True):
+    for column, escaped in zip(columns, cells, strict=True):
+        cell = unescape_cell(escaped)
         if cell == "" or column.ignored:
             continue
         if column.custom_name is not None:

@@ -1,4 +1,7 @@
-"""A segment's members as NDJSON or CSV, produced batch by batch."""
+"""A segment's members as NDJSON or CSV, produced batch by batch.
+
+CSV text cells that a spreadsheet would run as a formula are escaped (`core.csvcells`).
+"""
 
 import csv
 import io
@@ -7,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from attrium.core.clock import isoformat
+from attrium.core.csvcells import escape_cell
 from attrium.core.jsonio import dump
 from attrium.customers.models import Customer
 from attrium.customers.schemas import customer_body
@@ -67,5 +71,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return dump(value).decode()
-    return str(value)
+        return dump(value).decode()  # a number literal (`-5`) is no formula: left as it is
+    return escape_cell(str(value))

@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 
 from attrium.auth.actor import Actor
 from attrium.auth.scopes import Scope
+from attrium.core.csvcells import escape_cell
 from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import FieldError, ValidationFailed
@@ -131,5 +132,5 @@ async def _report_lines(db: Database, actor: Actor, job_id: str) -> AsyncIterato
 
 def _csv_line(cells: list[str]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(cells)
+    csv.writer(buffer).writerow([escape_cell(cell) for cell in cells])
     return buffer.getvalue().encode()

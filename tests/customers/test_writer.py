@@ -5,6 +5,7 @@ others queue behind it and are applied as one batch when it ends.
 """
 
 import asyncio
+from collections import deque
 from contextlib import suppress
 from typing import Any
 
@@ -17,7 +18,7 @@ from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite
 from attrium.customers.pipeline import BatchWrite
 from attrium.customers.service import native_options
-from attrium.customers.writer import Writer
+from attrium.customers.writer import Writer, _Request
 from tests.support.activity import activity_of
 from tests.support.workspaces import TestWorkspace
 
@@ -200,3 +201,25 @@ def test_a_write_whose_caller_went_away_is_skipped(
     assert backend.run(scenario()) == {"n": 2}
     assert writer._under_way == 0
     assert api.get("/v1/customers/c1").json()["attributes"] == {"n": 2}
+
+
+def test_a_second_transaction_of_a_group_takes_only_updates(workspace: TestWorkspace) -> None:
+    """Two transactions creating the same new customer would fail one whole: writes that
+    may create wait for the transaction under way; updates may go beside it."""
+    backend = workspace.backend
+    actor = workspace.actor
+    options = native_options(actor, backend.settings)
+    writer = Writer(backend.db, 2, 2)
+
+    async def room_for(write: CustomerWrite) -> bool:
+        loop = asyncio.get_running_loop()
+        request = _Request(actor, options, [BatchWrite(REF, write)], None, loop.create_future())
+        writer._queues[request.group] = deque([request])
+        writer._under_way_in[request.group] = 1  # a transaction of the group under way
+        return writer._has_room(request.group)
+
+    assert backend.run(room_for(CustomerWrite(attributes={"n": 1}, update_only=True)))
+    assert not backend.run(room_for(CustomerWrite(attributes={"n": 1})))
+
+
+REF = CustomerRef(IdentifierKind.ID, "c1")

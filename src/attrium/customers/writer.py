@@ -12,12 +12,15 @@ of a transaction (round trips, the commit's flush) is paid once per batch. Two
 groups (two keys, or a dialect and the native API) write side by side, up to
 `max_transactions` at once.
 
-On PostgreSQL a group has up to two transactions under way (`per_group`): while one
-waits on the database (its round trips, its commit's flush), the next one plans,
-instead of the process idling until the first returns. Two transactions on the same
-customer still apply one after the other: the second waits for the first's row lock,
-taken in profile id order by both, so they cannot deadlock on it. SQLite has one
-writer: a second transaction would only wait for its lock.
+On PostgreSQL a group of updates (PATCH, update-only writes) has up to two
+transactions under way (`per_group`): while one waits on the database (its round
+trips, its commit's flush), the next one plans, instead of the process idling until
+the first returns. Two transactions on the same customer still apply one after the
+other: the second waits for the first's row lock, taken in profile id order by both,
+so they cannot deadlock on it. Writes that may create customers keep to one: two
+transactions creating the same customer would fail one whole (measured on the batch
+route: 3,279 → 1,990 rows/s, docs/benchmarks.md). SQLite has one writer: a second
+transaction would only wait for its lock.
 
 When a transaction ends, the requests it answers come back (their clients' next
 writes) a moment later. Started at once, the next transaction would take only the
@@ -135,7 +138,7 @@ class Writer:
         for group in list(self._queues):
             if self._under_way >= self._max_transactions:
                 return
-            if self._under_way_in.get(group, 0) >= self._per_group or not self._ready(group):
+            if not self._has_room(group) or not self._ready(group):
                 continue
             batch = self._take(group)
             if not batch:
@@ -145,6 +148,20 @@ class Writer:
             task = asyncio.get_running_loop().create_task(self._run(group, batch))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _has_room(self, group: GroupKey) -> bool:
+        """Whether the group may start a transaction: none under way; or, below
+        `per_group`, one under way and only updates waiting. Writes that may create
+        customers wait for the one under way: two transactions creating the same new
+        customer would fail one of them whole, and its batch be retried write by write."""
+        under_way = self._under_way_in.get(group, 0)
+        if under_way == 0:
+            return True
+        if under_way >= self._per_group:
+            return False
+        return all(
+            write.write.update_only for request in self._queues[group] for write in request.writes
+        )
 
     def _ready(self, group: GroupKey) -> bool:
         """Whether the group's next batch may start: three quarters of its writers wait,

@@ -1,0 +1,27 @@
+"""A remote command loads the SDK only: the server's libraries took seconds to import."""
+
+import subprocess
+import sys
+
+SERVER_LIBRARIES = ("fastapi", "starlette", "sqlalchemy", "uvicorn", "alembic")
+
+LOADED_AFTER_A_REMOTE_COMMAND = f"""
+import sys
+from attrium.cli import app
+try:
+    app(["customers", "get", "--help"])
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m.split(".")[0] in {SERVER_LIBRARIES!r}))
+"""
+
+
+def test_a_remote_command_does_not_import_the_server() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER_A_REMOTE_COMMAND],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert ran.stdout.strip().splitlines()[-1] == "[]"

@@ -1,12 +1,17 @@
-"""A remote command loads the SDK only: the server's libraries took seconds to import."""
+"""How `attrium` starts: a remote command loads the SDK only (the server's libraries took
+seconds to import), and `--version` answers without a command."""
 
 import subprocess
 import sys
+
+import attrium
 
 SERVER_LIBRARIES = ("fastapi", "starlette", "sqlalchemy", "uvicorn", "alembic")
 
 LOADED_AFTER_A_REMOTE_COMMAND = f"""
 import sys
+
+import attrium
 from attrium.cli import app
 try:
     app(["customers", "get", "--help"])
@@ -25,3 +30,15 @@ def test_a_remote_command_does_not_import_the_server() -> None:
         check=True,
     )
     assert ran.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "attrium", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == f"attrium {attrium.__version__}"

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import attrium
 from attrium.cli import remote
 from attrium.cli.output import people
 
@@ -22,6 +23,24 @@ workspaces_app = typer.Typer(help="Create and list workspaces.", no_args_is_help
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(workspaces_app, name="workspaces")
 app.add_typer(keys_app, name="keys")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"attrium {attrium.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Attrium: customer profiles and custom attributes."""
 
 
 @app.command()

@@ -16,7 +16,8 @@ from rich.table import Table
 
 import attrium
 from attrium.cli import remote
-from attrium.cli.output import people
+from attrium.cli.connection import AsJson
+from attrium.cli.output import people, print_json
 
 app = typer.Typer(help="Attrium: customer profiles and custom attributes.", no_args_is_help=True)
 workspaces_app = typer.Typer(help="Create and list workspaces.", no_args_is_help=True)
@@ -73,12 +74,16 @@ def create_workspace(name: str) -> None:
 
 
 @workspaces_app.command("list")
-def list_workspaces() -> None:
-    """List every workspace."""
+def list_workspaces(as_json: AsJson = False) -> None:
+    """List every workspace; `--json`: an array of `{id, name}`."""
     from attrium.cli import admin
 
+    found = admin.list_workspaces()
+    if as_json:
+        print_json(found)
+        return
     table = Table("id", "name")
-    for workspace in admin.list_workspaces():
+    for workspace in found:
         table.add_row(workspace["id"], workspace["name"])
     Console().print(table)
 
@@ -99,12 +104,19 @@ def create_key(
 
 
 @keys_app.command("list")
-def list_keys(workspace: Annotated[str, typer.Option(help="workspace name")]) -> None:
-    """List a workspace's keys (never their tokens)."""
+def list_keys(
+    workspace: Annotated[str, typer.Option(help="workspace name")], as_json: AsJson = False
+) -> None:
+    """List a workspace's keys (never their tokens); `--json`: an array of
+    `{id, label, scopes, created_at, revoked_at}`."""
     from attrium.cli import admin
 
+    found = admin.list_keys(workspace)
+    if as_json:
+        print_json(found)
+        return
     table = Table("id", "label", "scopes", "created", "revoked")
-    for key in admin.list_keys(workspace):
+    for key in found:
         table.add_row(
             key["id"],
             key["label"] or "",

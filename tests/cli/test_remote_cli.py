@@ -56,11 +56,11 @@ def test_a_refused_write_names_the_field(workspace: TestWorkspace) -> None:
     assert "email" in refused.stderr
 
 
-def test_import_reports_rejected_rows_and_exits_2(workspace: TestWorkspace, tmp_path: Path) -> None:
+def test_import_reports_rejected_rows_and_exits_3(workspace: TestWorkspace, tmp_path: Path) -> None:
     source = tmp_path / "rows.ndjson"
     source.write_text('{"id": "c1", "attributes": {"n": 1}}\n{"id": "c2", "x": 1}\n')
     done = attrium(workspace, "import", str(source), "--json")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     job = orjson.loads(done.stdout)
     assert (job["applied"], job["rejected"]) == (1, 1)
     report = tmp_path / "rows.ndjson.rejected.ndjson"
@@ -76,7 +76,7 @@ def test_customers_batch_sends_chunks_and_reports_refused_lines(
     lines[2] = '{"id": "c2", "attributes": {"n": "two"}}'
     source.write_text("\n".join([*lines, "not json", "[1]", '{"id": "c0", "attributes": {}}']))
     done = attrium(workspace, "customers", "batch", str(source), "--size", "2", "--json")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     results = [orjson.loads(line) for line in done.stdout.splitlines()]
     assert [(r["line"], r["status"]) for r in results] == [
         (1, 201),
@@ -92,7 +92,7 @@ def test_customers_batch_sends_chunks_and_reports_refused_lines(
     refused = (tmp_path / "batch.ndjson.refused.ndjson").read_text().splitlines()
     assert [orjson.loads(line)["line"] for line in refused] == [3, 6, 7]
     table = attrium(workspace, "customers", "batch", str(source), "--size", "1000")
-    assert table.returncode == 2
+    assert table.returncode == 3
     assert "updated" in table.stdout
     too_many = attrium(workspace, "customers", "batch", str(source), "--size", "1001")
     assert too_many.returncode == 2  # click's usage error
@@ -167,7 +167,7 @@ def test_import_shows_progress_and_a_summary_table(
     source.write_text("id,n:number\nc1,1\nc2,two\nc3,3\n")
     report = tmp_path / "rejected.ndjson"
     done = attrium(workspace, "import", str(source), "--report", str(report))
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     assert "rows/s" in done.stderr
     for label in ("state", "rows read", "applied", "rejected", "rows per second"):
         assert label in done.stdout

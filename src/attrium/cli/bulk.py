@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import output, people, print_json
+from attrium.cli.output import EXIT_REJECTED, output, people, print_json
 from attrium.client import Client, ImportJob
 
 segments_app = typer.Typer(
@@ -157,7 +157,7 @@ def import_file(
 ) -> None:
     """Upload a file, follow the job with a progress bar, and summarise it.
 
-    Exits 2 when rows were rejected (they are written to the report file), 1 when the
+    Exits 3 when rows were rejected (they are written to the report file), 1 when the
     job failed.
     """
     total = _count_rows(file, import_format)
@@ -183,7 +183,7 @@ def import_file(
         people.print(f"[red]import failed:[/red] {job.error}")
         raise typer.Exit(1)
     if job.rejected:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def _count_rows(file: Path, import_format: str | None) -> int | None:

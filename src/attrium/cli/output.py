@@ -7,6 +7,10 @@ import orjson
 from pydantic import BaseModel
 from rich.console import Console
 
+# Exit statuses: 0 done, 1 refused or failed, 2 a usage error (click's own), and this:
+# the command ran to its end but some rows or lines were refused (see the report file).
+EXIT_REJECTED = 3
+
 people = Console(stderr=True)
 output = Console(highlight=False, soft_wrap=True)
 

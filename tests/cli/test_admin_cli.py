@@ -60,7 +60,7 @@ def test_workspace_and_key_lifecycle(cli_env: dict[str, str]) -> None:
         "--scopes",
         "attributes:read,attributes:write",
         "--label",
-        "ci",
+        "ci, the nightly export job that copies customers to the warehouse",
     )
     assert key.returncode == 0, key.stderr
     token = key.stdout.strip().splitlines()[-1]
@@ -71,6 +71,9 @@ def test_workspace_and_key_lifecycle(cli_env: dict[str, str]) -> None:
     key_id = next(word for word in key.stderr.split() if word.startswith("key_"))
     assert attrium(cli_env, "keys", "revoke", key_id).returncode == 0
     assert "acme" in attrium(cli_env, "workspaces", "list").stdout
+    narrow = cli_env | {"COLUMNS": "80"}  # rich cut ids to "…" to fit
+    assert key_id in attrium(narrow, "keys", "list", "--workspace", "acme").stdout
+    assert created.stdout.strip() in attrium(narrow, "workspaces", "list").stdout
 
 
 def test_workspaces_and_keys_list_as_json(cli_env: dict[str, str]) -> None:

@@ -13,21 +13,21 @@ from tests.support.workspaces import TestWorkspace
 ATTRIUM = [sys.executable, "-m", "attrium"]
 
 
-def remote_env(workspace: TestWorkspace) -> dict[str, str]:
+def remote_env(workspace: TestWorkspace, columns: int = 200) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
     env["ATTRIUM_URL"] = workspace.backend.base_url
     env["ATTRIUM_KEY"] = workspace.token
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = str(columns)
     return env
 
 
 def attrium(
-    workspace: TestWorkspace, *arguments: str, cwd: Path | None = None
+    workspace: TestWorkspace, *arguments: str, cwd: Path | None = None, columns: int = 200
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*ATTRIUM, *arguments],
-        env=remote_env(workspace),
+        env=remote_env(workspace, columns),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -203,3 +203,21 @@ def test_an_empty_key_is_refused_before_any_request(workspace: TestWorkspace) ->
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
     assert "no API key" in refused.stderr
+
+
+def test_narrow_tables_keep_ids_times_and_types_whole(workspace: TestWorkspace) -> None:
+    """In 80 columns rich cut `seg_…` ids and activity times to "…", which no command
+    takes back; the long columns wrap instead."""
+    long_text = " ".join(["a long description of who is in this segment"] * 3)
+    predicate = orjson.dumps({"attribute": "a_rather_long_attribute_name", "op": "exists"})
+    created = attrium(
+        workspace, "segments", "create", "s" * 30, predicate.decode(), "--description", long_text
+    )
+    segment_id = created.stdout.strip()
+    assert segment_id in attrium(workspace, "segments", "list", columns=80).stdout
+    put = attrium(workspace, "customers", "put", "c1", f"note={long_text}", "--email", "a@b.co")
+    assert put.returncode == 0, put.stderr
+    [entry] = orjson.loads(attrium(workspace, "activity", "c1", "--json").stdout)
+    history = attrium(workspace, "activity", "c1", columns=80).stdout
+    assert entry["created_at"][:19] in history
+    assert entry["type"] in history

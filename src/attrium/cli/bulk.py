@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import EXIT_REJECTED, output, people, print_json
+from attrium.cli.output import EXIT_REJECTED, folded, output, people, print_json, whole
 from attrium.client import Client, ImportJob
 
 segments_app = typer.Typer(
@@ -44,7 +44,7 @@ def list_segments(url: Url = DEFAULT_URL, key: Key = "", as_json: AsJson = False
     if as_json:
         print_json(segments)
         return
-    table = Table("id", "name", "description", "predicate")
+    table = Table(whole("id"), folded("name"), "description", folded("predicate"))
     for segment in segments:
         predicate = orjson.dumps(segment.predicate).decode()
         table.add_row(segment.id, segment.name, segment.description or "", predicate)
@@ -231,7 +231,7 @@ def _follow(client: Client, job: ImportJob, total: int | None, *, quiet: bool) -
 
 
 def _summary(job: ImportJob) -> Table:
-    table = Table("import", job.id, show_header=True)
+    table = Table(whole("import"), whole(job.id), show_header=True)
     elapsed = (
         (job.finished_at - job.started_at).total_seconds()
         if job.finished_at and job.started_at

@@ -17,7 +17,7 @@ from rich.table import Table
 import attrium
 from attrium.cli import remote
 from attrium.cli.connection import AsJson
-from attrium.cli.output import people, print_json
+from attrium.cli.output import folded, people, print_json, whole
 
 app = typer.Typer(help="Attrium: customer profiles and custom attributes.", no_args_is_help=True)
 workspaces_app = typer.Typer(help="Create and list workspaces.", no_args_is_help=True)
@@ -82,7 +82,7 @@ def list_workspaces(as_json: AsJson = False) -> None:
     if as_json:
         print_json(found)
         return
-    table = Table("id", "name")
+    table = Table(whole("id"), folded("name"))
     for workspace in found:
         table.add_row(workspace["id"], workspace["name"])
     Console().print(table)
@@ -115,16 +115,21 @@ def list_keys(
     if as_json:
         print_json(found)
         return
-    table = Table("id", "label", "scopes", "created", "revoked")
+    table = Table(whole("id"), folded("label"), folded("scopes"), "created", "revoked")
     for key in found:
         table.add_row(
             key["id"],
             key["label"] or "",
-            ",".join(key["scopes"]),
-            key["created_at"],
-            key["revoked_at"] or "",
+            ", ".join(key["scopes"]),
+            _readable(key["created_at"]),
+            _readable(key["revoked_at"] or ""),
         )
     Console().print(table)
+
+
+def _readable(iso_time: str) -> str:
+    """`2026-12-07 22:11:12+00:00`: the space lets a narrow table wrap it."""
+    return iso_time.replace("T", " ")
 
 
 @keys_app.command("revoke")

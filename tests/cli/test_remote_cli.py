@@ -61,6 +61,7 @@ def test_import_reports_rejected_rows_and_exits_3(workspace: TestWorkspace, tmp_
     source.write_text('{"id": "c1", "attributes": {"n": 1}}\n{"id": "c2", "x": 1}\n')
     done = attrium(workspace, "import", str(source), "--json")
     assert done.returncode == 3, done.stderr
+    assert "1 row rejected," in done.stderr
     job = orjson.loads(done.stdout)
     assert (job["applied"], job["rejected"]) == (1, 1)
     report = tmp_path / "rows.ndjson.rejected.ndjson"
@@ -93,6 +94,7 @@ def test_customers_batch_sends_chunks_and_reports_refused_lines(
     assert [orjson.loads(line)["line"] for line in refused] == [3, 6, 7]
     table = attrium(workspace, "customers", "batch", str(source), "--size", "1000")
     assert table.returncode == 3
+    assert "3 lines refused" in table.stderr
     assert "updated" in table.stdout
     too_many = attrium(workspace, "customers", "batch", str(source), "--size", "1001")
     assert too_many.returncode == 2  # click's usage error

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from attrium.cli.bulk import open_maybe_gzipped
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import EXIT_REJECTED, output, people
+from attrium.cli.output import EXIT_REJECTED, counted, output, people
 from attrium.client import BatchResult, Client
 
 MAX_BATCH_ITEMS = 1000
@@ -73,7 +73,7 @@ def batch_customers(
         with target.open("wb") as sink:
             for shown in tally.refused:
                 sink.write(orjson.dumps(shown) + b"\n")
-        people.print(f"{len(tally.refused)} lines refused; see {target}")
+        people.print(f"{counted(len(tally.refused), 'line')} refused; see {target}")
         raise typer.Exit(EXIT_REJECTED)
 
 

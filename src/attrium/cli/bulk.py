@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import EXIT_REJECTED, folded, output, people, print_json, whole
+from attrium.cli.output import EXIT_REJECTED, counted, folded, output, people, print_json, whole
 from attrium.client import Client, ImportJob
 
 segments_app = typer.Typer(
@@ -176,8 +176,8 @@ def import_file(
             for row in rejected:
                 sink.write(orjson.dumps(row.model_dump(mode="json")) + b"\n")
         people.print(
-            f"{job.rejected} rows rejected, {job.conflicts} applied with an identifier"
-            f" conflict; see {target}"
+            f"{counted(job.rejected, 'row')} rejected, {job.conflicts:,} applied with an"
+            f" identifier conflict; see {target}"
         )
     if job.state == "failed":
         people.print(f"[red]import failed:[/red] {job.error}")

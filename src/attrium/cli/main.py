@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 import attrium
+from attrium.cli import help as _help  # noqa: F401  (adjusts typer's help)
 from attrium.cli import remote
 from attrium.cli.connection import AsJson
 from attrium.cli.output import folded, people, print_json, whole

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from tests.support.backends import (
@@ -59,7 +60,7 @@ def test_workspace_and_key_lifecycle(cli_env: dict[str, str]) -> None:
         "--scopes",
         "attributes:read,attributes:write",
         "--label",
-        "ci",
+        "ci, the nightly export job that copies customers to the warehouse",
     )
     assert key.returncode == 0, key.stderr
     token = key.stdout.strip().splitlines()[-1]
@@ -70,6 +71,27 @@ def test_workspace_and_key_lifecycle(cli_env: dict[str, str]) -> None:
     key_id = next(word for word in key.stderr.split() if word.startswith("key_"))
     assert attrium(cli_env, "keys", "revoke", key_id).returncode == 0
     assert "acme" in attrium(cli_env, "workspaces", "list").stdout
+    narrow = cli_env | {"COLUMNS": "80"}  # rich cut ids to "…" to fit
+    assert key_id in attrium(narrow, "keys", "list", "--workspace", "acme").stdout
+    assert created.stdout.strip() in attrium(narrow, "workspaces", "list").stdout
+
+
+def test_workspaces_and_keys_list_as_json(cli_env: dict[str, str]) -> None:
+    attrium(cli_env, "migrate")
+    workspace_id = attrium(cli_env, "workspaces", "create", "acme").stdout.strip()
+    key = attrium(cli_env, "keys", "create", "--workspace", "acme", "--label", "ci")
+    key_id = next(word for word in key.stderr.split() if word.startswith("key_"))
+    assert attrium(cli_env, "keys", "revoke", key_id).returncode == 0
+    workspaces = attrium(cli_env, "workspaces", "list", "--json")
+    assert workspaces.returncode == 0, workspaces.stderr
+    assert orjson.loads(workspaces.stdout) == [{"id": workspace_id, "name": "acme"}]
+    keys = attrium(cli_env, "keys", "list", "--workspace", "acme", "--json")
+    assert keys.returncode == 0, keys.stderr
+    [listed] = orjson.loads(keys.stdout)
+    assert (listed["id"], listed["label"]) == (key_id, "ci")
+    assert "attributes:read" in listed["scopes"]
+    assert listed["created_at"] <= listed["revoked_at"]
+    assert key.stdout.strip().splitlines()[-1] not in keys.stdout
 
 
 def test_errors_are_one_line_and_nonzero(cli_env: dict[str, str]) -> None:

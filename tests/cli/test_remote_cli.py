@@ -13,21 +13,21 @@ from tests.support.workspaces import TestWorkspace
 ATTRIUM = [sys.executable, "-m", "attrium"]
 
 
-def remote_env(workspace: TestWorkspace) -> dict[str, str]:
+def remote_env(workspace: TestWorkspace, columns: int = 200) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ATTRIUM_")}
     env["ATTRIUM_URL"] = workspace.backend.base_url
     env["ATTRIUM_KEY"] = workspace.token
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = str(columns)
     return env
 
 
 def attrium(
-    workspace: TestWorkspace, *arguments: str, cwd: Path | None = None
+    workspace: TestWorkspace, *arguments: str, cwd: Path | None = None, columns: int = 200
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*ATTRIUM, *arguments],
-        env=remote_env(workspace),
+        env=remote_env(workspace, columns),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -56,11 +56,12 @@ def test_a_refused_write_names_the_field(workspace: TestWorkspace) -> None:
     assert "email" in refused.stderr
 
 
-def test_import_reports_rejected_rows_and_exits_2(workspace: TestWorkspace, tmp_path: Path) -> None:
+def test_import_reports_rejected_rows_and_exits_3(workspace: TestWorkspace, tmp_path: Path) -> None:
     source = tmp_path / "rows.ndjson"
     source.write_text('{"id": "c1", "attributes": {"n": 1}}\n{"id": "c2", "x": 1}\n')
     done = attrium(workspace, "import", str(source), "--json")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
+    assert "1 row rejected," in done.stderr
     job = orjson.loads(done.stdout)
     assert (job["applied"], job["rejected"]) == (1, 1)
     report = tmp_path / "rows.ndjson.rejected.ndjson"
@@ -76,7 +77,7 @@ def test_customers_batch_sends_chunks_and_reports_refused_lines(
     lines[2] = '{"id": "c2", "attributes": {"n": "two"}}'
     source.write_text("\n".join([*lines, "not json", "[1]", '{"id": "c0", "attributes": {}}']))
     done = attrium(workspace, "customers", "batch", str(source), "--size", "2", "--json")
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     results = [orjson.loads(line) for line in done.stdout.splitlines()]
     assert [(r["line"], r["status"]) for r in results] == [
         (1, 201),
@@ -92,7 +93,8 @@ def test_customers_batch_sends_chunks_and_reports_refused_lines(
     refused = (tmp_path / "batch.ndjson.refused.ndjson").read_text().splitlines()
     assert [orjson.loads(line)["line"] for line in refused] == [3, 6, 7]
     table = attrium(workspace, "customers", "batch", str(source), "--size", "1000")
-    assert table.returncode == 2
+    assert table.returncode == 3
+    assert "3 lines refused" in table.stderr
     assert "updated" in table.stdout
     too_many = attrium(workspace, "customers", "batch", str(source), "--size", "1001")
     assert too_many.returncode == 2  # click's usage error
@@ -167,7 +169,7 @@ def test_import_shows_progress_and_a_summary_table(
     source.write_text("id,n:number\nc1,1\nc2,two\nc3,3\n")
     report = tmp_path / "rejected.ndjson"
     done = attrium(workspace, "import", str(source), "--report", str(report))
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr
     assert "rows/s" in done.stderr
     for label in ("state", "rows read", "applied", "rejected", "rows per second"):
         assert label in done.stdout
@@ -203,3 +205,21 @@ def test_an_empty_key_is_refused_before_any_request(workspace: TestWorkspace) ->
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
     assert "no API key" in refused.stderr
+
+
+def test_narrow_tables_keep_ids_times_and_types_whole(workspace: TestWorkspace) -> None:
+    """In 80 columns rich cut `seg_…` ids and activity times to "…", which no command
+    takes back; the long columns wrap instead."""
+    long_text = " ".join(["a long description of who is in this segment"] * 3)
+    predicate = orjson.dumps({"attribute": "a_rather_long_attribute_name", "op": "exists"})
+    created = attrium(
+        workspace, "segments", "create", "s" * 30, predicate.decode(), "--description", long_text
+    )
+    segment_id = created.stdout.strip()
+    assert segment_id in attrium(workspace, "segments", "list", columns=80).stdout
+    put = attrium(workspace, "customers", "put", "c1", f"note={long_text}", "--email", "a@b.co")
+    assert put.returncode == 0, put.stderr
+    [entry] = orjson.loads(attrium(workspace, "activity", "c1", "--json").stdout)
+    history = attrium(workspace, "activity", "c1", columns=80).stdout
+    assert entry["created_at"][:19] in history
+    assert entry["type"] in history

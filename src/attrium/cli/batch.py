@@ -16,7 +16,7 @@ from rich.table import Table
 
 from attrium.cli.bulk import open_maybe_gzipped
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import output, people
+from attrium.cli.output import EXIT_REJECTED, counted, output, people
 from attrium.client import BatchResult, Client
 
 MAX_BATCH_ITEMS = 1000
@@ -56,7 +56,7 @@ def batch_customers(
     """Create or update the customers of an NDJSON file (one import line each), `--size`
     lines per request; `--json` prints each line's result as a JSON line.
 
-    Exits 2 when lines were refused (written to the report file), 1 when the server
+    Exits 3 when lines were refused (written to the report file), 1 when the server
     refused a request (the lines before it were applied).
     """
     tally = _Tally()
@@ -73,8 +73,8 @@ def batch_customers(
         with target.open("wb") as sink:
             for shown in tally.refused:
                 sink.write(orjson.dumps(shown) + b"\n")
-        people.print(f"{len(tally.refused)} lines refused; see {target}")
-        raise typer.Exit(2)
+        people.print(f"{counted(len(tally.refused), 'line')} refused; see {target}")
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def _lines(file: Path) -> Iterator[Line]:

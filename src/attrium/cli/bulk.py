@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import output, people, print_json
+from attrium.cli.output import EXIT_REJECTED, counted, folded, output, people, print_json, whole
 from attrium.client import Client, ImportJob
 
 segments_app = typer.Typer(
@@ -44,7 +44,7 @@ def list_segments(url: Url = DEFAULT_URL, key: Key = "", as_json: AsJson = False
     if as_json:
         print_json(segments)
         return
-    table = Table("id", "name", "description", "predicate")
+    table = Table(whole("id"), folded("name"), "description", folded("predicate"))
     for segment in segments:
         predicate = orjson.dumps(segment.predicate).decode()
         table.add_row(segment.id, segment.name, segment.description or "", predicate)
@@ -157,7 +157,7 @@ def import_file(
 ) -> None:
     """Upload a file, follow the job with a progress bar, and summarise it.
 
-    Exits 2 when rows were rejected (they are written to the report file), 1 when the
+    Exits 3 when rows were rejected (they are written to the report file), 1 when the
     job failed.
     """
     total = _count_rows(file, import_format)
@@ -176,14 +176,14 @@ def import_file(
             for row in rejected:
                 sink.write(orjson.dumps(row.model_dump(mode="json")) + b"\n")
         people.print(
-            f"{job.rejected} rows rejected, {job.conflicts} applied with an identifier"
-            f" conflict; see {target}"
+            f"{counted(job.rejected, 'row')} rejected, {job.conflicts:,} applied with an"
+            f" identifier conflict; see {target}"
         )
     if job.state == "failed":
         people.print(f"[red]import failed:[/red] {job.error}")
         raise typer.Exit(1)
     if job.rejected:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def _count_rows(file: Path, import_format: str | None) -> int | None:
@@ -231,7 +231,7 @@ def _follow(client: Client, job: ImportJob, total: int | None, *, quiet: bool) -
 
 
 def _summary(job: ImportJob) -> Table:
-    table = Table("import", job.id, show_header=True)
+    table = Table(whole("import"), whole(job.id), show_header=True)
     elapsed = (
         (job.finished_at - job.started_at).total_seconds()
         if job.finished_at and job.started_at

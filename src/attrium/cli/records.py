@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from attrium.cli.connection import DEFAULT_URL, AsJson, Key, Url, connected
-from attrium.cli.output import cell, output, people, print_json
+from attrium.cli.output import cell, folded, output, people, print_json, whole
 from attrium.client.models import ActivityEntry
 
 customers_app = typer.Typer(help="Read and write customers on a server.", no_args_is_help=True)
@@ -27,7 +27,7 @@ def get_customer(
     if as_json:
         print_json(customer)
         return
-    table = Table("field", "value", title=f"customer {ref}")
+    table = Table(whole("field"), folded("value"), title=f"customer {ref}")
     for name in ("id", "profile_id", "email", "phone", "anonymous_id"):
         table.add_row(name, cell(getattr(customer, name)))
     for name, value in customer.custom_identifiers.items():
@@ -93,7 +93,14 @@ def list_attributes(url: Url = DEFAULT_URL, key: Key = "", as_json: AsJson = Fal
     if as_json:
         print_json(entries)
         return
-    table = Table("name", "type", "source", "customers", "default", "description")
+    table = Table(
+        whole("name"),
+        whole("type"),
+        "source",
+        whole("customers"),
+        folded("default"),
+        "description",
+    )
     for entry in entries:
         table.add_row(
             entry.name,
@@ -144,7 +151,15 @@ def activity(
     if as_json:
         print_json(entries)
         return
-    table = Table("when", "type", "attribute", "old", "new", "source", "reason")
+    table = Table(
+        whole("when"),
+        whole("type"),
+        folded("attribute"),
+        folded("old"),
+        folded("new"),
+        "source",
+        "reason",
+    )
     for entry in entries:
         for number, (name, old, new) in enumerate(_changes_of(entry)):
             first = number == 0

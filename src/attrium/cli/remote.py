@@ -1,7 +1,8 @@
 """`attrium` commands that talk to a server through the SDK (`--url`, `--key`).
 
 Tables for people by default; `--json` prints what the API answered, for scripts.
-Exit codes: 0 done, 1 the server refused (the problem is printed), 2 an import
+Exit codes: 0 done, 1 the server refused (the problem is printed), 2 a usage error
+(a missing argument, an unknown option: click's own), 3 (`EXIT_REJECTED`) an import
 rejected rows or a batch refused lines (they are written to a report file).
 """
 

@@ -46,6 +46,8 @@ def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRou
     field paths named as the vendor names them (`fields`)."""
 
     class DialectRoute(JsonRoute):
+        refuses_unknown_query = False  # vendors' clients send parameters of their own
+
         def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
             options["responses"] = {**VENDOR_ERROR_RESPONSES, **(options.get("responses") or {})}
             super().__init__(path, endpoint, **options)

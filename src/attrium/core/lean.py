@@ -138,6 +138,7 @@ class LeanEndpoint:
         self.dependencies = dependencies
         self.path_fields = path_fields
         self.body_field = body_field
+        self.body_type = problems.body_type(self) if body_field is not None else None
         self.render = render
 
     @classmethod
@@ -171,7 +172,8 @@ class LeanEndpoint:
         except AttriumError as error:
             response = self.render(error, _instance(scope))
         except RequestValidationError as error:
-            response = self.render(problems.request_validation_error(error), _instance(scope))
+            problem = problems.request_validation_error(error, self.body_type)
+            response = self.render(problem, _instance(scope))
         except HTTPException as error:
             response = problems.http_error_answer(error, _instance(scope))
         except (SQLAlchemyError, ConnectionError) as error:

@@ -3,6 +3,7 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,6 +73,11 @@ class AttriumApp(FastAPI):
         # The router's own middleware slot: FastAPI's stack ends in the table.
         self.router.middleware_stack = table.dispatch
         return FrontDoor(super().build_middleware_stack(), table, self.front_door)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = api_docs.with_problem_media_types(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

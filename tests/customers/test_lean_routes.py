@@ -83,6 +83,7 @@ CASES: list[Case] = [
     ("batch reader", "POST", "/v1/customers/batch", {**JSON, "auth": "reader"}, BATCH),
     ("batch no key", "POST", "/v1/customers/batch", JSON, BATCH),
     ("put batch", "PUT", "/v1/customers/batch", {**JSON, "auth": "admin"}, b'{"id": "b"}'),
+    ("unknown query", "PUT", "/v1/customers/c1?plan=pro", {**JSON, "auth": "admin"}, b"{}"),
     ("healthz", "GET", "/healthz", {}, None),
     ("healthz head", "HEAD", "/healthz", {}, None),
 ]
@@ -162,6 +163,8 @@ def test_the_answers_are_the_documented_problems(
     assert found["slash"]["body"].startswith('{"id":"a/b"')
     assert found["delete slash"]["status"] == 204
     assert found["wrong method"]["status"] == 405
+    assert found["unknown query"]["status"] == 400
+    assert '"field":"query.plan","rule":"query.unknown"' in found["unknown query"]["body"]
 
 
 def test_a_stalled_lean_body_is_a_408(backend: LiveBackend) -> None:

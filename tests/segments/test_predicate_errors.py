@@ -84,3 +84,20 @@ def test_preview_needs_read_scope(catalog: httpx.Client, workspace: Any) -> None
     with workspace.client(workspace.key(["catalog:admin"])) as other:
         answer = other.post("/v1/segments/preview", json={"predicate": {"all": []}})
         assert_problem(answer, 403)
+
+
+def test_a_misspelt_attribute_gets_a_suggestion(catalog: httpx.Client) -> None:
+    answer = catalog.post("/v1/segments/preview", json={"predicate": where("tierr", "exists")})
+    message = assert_problem(answer, 422, "predicate.attribute")["errors"][0]["message"]
+    assert message == "no attribute 'tierr' in the catalog (did you mean \"tier\"?)"
+    answer = catalog.post("/v1/segments/preview", json={"predicate": where("zzzz", "exists")})
+    message = assert_problem(answer, 422, "predicate.attribute")["errors"][0]["message"]
+    assert "did you mean" not in message
+
+
+def test_a_misspelt_predicate_field_gets_a_suggestion(catalog: httpx.Client) -> None:
+    predicate = {"attribute": "age", "op": "eq", "vaule": 1}
+    answer = catalog.post("/v1/segments/preview", json={"predicate": predicate})
+    problem = assert_problem(answer, 422, "predicate.vaule")
+    messages = [error["message"] for error in problem["errors"]]
+    assert "unknown field 'vaule' (did you mean \"value\"?)" in messages

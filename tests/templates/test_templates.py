@@ -64,6 +64,26 @@ def test_template_errors_name_line_and_column(ada: httpx.Client) -> None:
         assert (problem["line"], problem["column"]) == (line, column), problem
 
 
+# Liquid itself gives no position for these: the expression or the template ends early.
+ENDED_EARLY: list[tuple[str, int, int]] = [
+    ("Hi\n  {{ }}", 2, 3),
+    ("{% for x in %}{% endfor %}", 1, 10),
+    ("one\n{% if customer %}", 2, 7),
+    ("{{ customer.attributes[ }}", 1, 23),
+    ("{% if customer and %}{% endif %}", 1, 16),
+]
+
+
+def test_an_early_end_names_line_and_column_too(ada: httpx.Client) -> None:
+    for template, line, column in ENDED_EARLY:
+        problem = assert_problem(render(ada, template), 422, "template")
+        assert problem["errors"][0]["rule"] == "template.syntax", problem
+        assert (problem["line"], problem["column"]) == (line, column), (template, problem)
+        position = f"(line {line}, column {column})"
+        assert problem["detail"].endswith(position), problem
+        assert problem["errors"][0]["message"].endswith(position), problem
+
+
 def test_output_is_bounded(ada: httpx.Client) -> None:
     template = "{% for i in (1..9000) %}{{ customer.attributes.signup }}{% endfor %}"
     problem = assert_problem(render(ada, template), 422, "template")

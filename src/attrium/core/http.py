@@ -12,6 +12,7 @@ from starlette.types import Scope
 
 from attrium.core.errors import UnsupportedMediaType
 from attrium.core.jsonio import parse_json
+from attrium.core.queries import declared_query_names, query_names, refuse_unknown
 
 # Stands for an encoded slash while routing; refused in identifiers and names anyway.
 _SLASH = "\x00"
@@ -23,7 +24,12 @@ class JsonRoute(APIRoute):
     A path parameter may hold `/` sent as `%2F` (`/v1/customers/a%2Fb` is customer
     `a/b`): the server decodes the path before routing, so routes match against the
     raw path's segments and the slashes come back in the parameters.
+
+    A query parameter the route does not declare is refused (core/queries.py) unless
+    the class says otherwise (dialect routes).
     """
+
+    refuses_unknown_query = True
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         route_path = segmented_path(scope)
@@ -38,8 +44,13 @@ class JsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         takes_json = self.body_field is not None and not _takes_form(self)
+        declared_query = declared_query_names(self.dependant)
+        refuses_query = self.refuses_unknown_query
 
         async def parse_then_handle(request: Request) -> Response:
+            query_string: bytes = request.scope.get("query_string", b"")
+            if refuses_query and query_string:
+                refuse_unknown(query_names(query_string), declared_query)
             if takes_json:
                 body = await request.body()
                 if body:

@@ -40,7 +40,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from attrium.core import problems
+from attrium.core import problems, queries
 from attrium.core.database import Database
 from attrium.core.deps import get_app_settings, get_database
 from attrium.core.errors import AttriumError, MalformedRequest, UnsupportedMediaType
@@ -131,11 +131,14 @@ class LeanEndpoint:
         path_fields: list[tuple[str, str, Any | None]],
         body_field: Any | None,
         render: ErrorRenderer,
+        refuses_query: bool = False,
     ) -> None:
+        self.refuses_query = refuses_query
         self.endpoint = endpoint
         self.dependencies = dependencies
         self.path_fields = path_fields
         self.body_field = body_field
+        self.body_type = problems.body_type(self) if body_field is not None else None
         self.render = render
 
     @classmethod
@@ -156,7 +159,9 @@ class LeanEndpoint:
             (field.name, field.alias, None if _takes_any_string(field) else field)
             for field in dependant.path_params
         ]
-        return cls(route.endpoint, dependencies, path_fields, body_field, render)
+        # A lean route declares no query parameter: any it is sent is unknown.
+        refuses_query = bool(getattr(route, "refuses_unknown_query", False))
+        return cls(route.endpoint, dependencies, path_fields, body_field, render, refuses_query)
 
     async def __call__(
         self, scope: Scope, child_scope: Scope, receive: Receive, send: Send
@@ -167,7 +172,8 @@ class LeanEndpoint:
         except AttriumError as error:
             response = self.render(error, _instance(scope))
         except RequestValidationError as error:
-            response = self.render(problems.request_validation_error(error), _instance(scope))
+            problem = problems.request_validation_error(error, self.body_type)
+            response = self.render(problem, _instance(scope))
         except HTTPException as error:
             response = problems.http_error_answer(error, _instance(scope))
         except (SQLAlchemyError, ConnectionError) as error:
@@ -181,6 +187,8 @@ class LeanEndpoint:
         await response(scope, receive, send)
 
     async def _respond(self, scope: Scope, receive: Receive) -> Response:
+        if self.refuses_query and scope.get("query_string"):
+            queries.refuse_unknown(queries.query_names(scope["query_string"]), frozenset())
         body = await _json_body(scope, receive) if self.body_field is not None else _ABSENT
         call = LeanCall(scope)
         values: dict[str, Any] = {}

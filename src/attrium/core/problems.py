@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from attrium.core import logs
+from attrium.core import logs, suggest
 from attrium.core.errors import (
     AttriumError,
     FieldError,
@@ -78,29 +78,43 @@ def problem_answer(error: AttriumError, instance: str) -> Response:
     return ProblemResponse(problem_body(error, instance), status_code=error.status, headers=headers)
 
 
-def field_errors(errors: Sequence[Any]) -> list[FieldError]:
-    """Pydantic's errors as field errors: dotted field, the pydantic rule, its message."""
+def field_errors(errors: Sequence[Any], body: Any = None) -> list[FieldError]:
+    """Pydantic's errors as field errors: dotted field, the pydantic rule, its message.
+
+    An unknown field of the `body` model (its type, when known) gets the closest
+    known name as a suggestion.
+    """
     found = []
     for error in errors:
         location = list(error.get("loc", ()))
+        source = "body"
         if location and location[0] in _LOCATIONS:
-            location = location[1:]
+            source, location = location[0], location[1:]
         field = ".".join(str(part) for part in location) or "body"
-        found.append(
-            FieldError(field, str(error.get("type", "invalid")), str(error.get("msg", "")))
-        )
+        rule = str(error.get("type", "invalid"))
+        message = str(error.get("msg", ""))
+        if rule == "extra_forbidden" and source == "body" and body is not None:
+            message += suggest.field_hint(body, location)
+        found.append(FieldError(field, rule, message))
     return found
 
 
-def request_validation_error(error: RequestValidationError) -> AttriumError:
+def request_validation_error(error: RequestValidationError, body: Any = None) -> AttriumError:
+    """The problem for FastAPI's validation `error`; `body`: the route's body type."""
     raw = error.errors()
     if any(item.get("type") == "json_invalid" for item in raw):
         return MalformedRequest("the body is not valid JSON", field_errors(raw))
-    found = field_errors(raw)
+    found = field_errors(raw, body)
     summary = found[0].message if len(found) == 1 else f"{len(found)} fields broke a rule"
     if len(found) == 1:
         summary = f"{found[0].field}: {found[0].message}"
     return ValidationFailed(summary, found)
+
+
+def body_type(route: Any) -> Any:
+    """The type a route validates its body as, if it takes one."""
+    body_field = getattr(route, "body_field", None)
+    return getattr(getattr(body_field, "field_info", None), "annotation", None)
 
 
 def http_error(error: HTTPException) -> AttriumError:
@@ -168,7 +182,8 @@ def install(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
-        return problem_response(request_validation_error(error), request)
+        body = body_type(request.scope.get("route"))
+        return problem_response(request_validation_error(error, body), request)
 
     async def on_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)

@@ -32,7 +32,7 @@ def write_of(parsed: Any, max_identifier_bytes: int) -> BatchWrite:
     try:
         body = CustomerIn.model_validate(parsed)
     except ValidationError as error:
-        errors = field_errors(error.errors())
+        errors = field_errors(error.errors(), CustomerIn)
         failed = ValidationFailed(f"{errors[0].field}: {errors[0].message}", errors)
         raise RowInvalid(failed, named_ref(parsed, max_identifier_bytes)) from None
     write = body.to_write()

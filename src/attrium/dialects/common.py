@@ -24,7 +24,7 @@ from attrium.auth.scopes import Scope
 from attrium.core.deps import DatabaseDep
 from attrium.core.errors import AttriumError, NotFound, Unauthenticated
 from attrium.core.http import JsonRoute
-from attrium.core.problems import request_validation_error
+from attrium.core.problems import body_type, request_validation_error
 from attrium.core.ratelimit import Limit
 
 ErrorRenderer = Callable[[AttriumError], Response]
@@ -46,6 +46,8 @@ def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRou
     field paths named as the vendor names them (`fields`)."""
 
     class DialectRoute(JsonRoute):
+        refuses_unknown_query = False  # vendors' clients send parameters of their own
+
         def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
             options["responses"] = {**VENDOR_ERROR_RESPONSES, **(options.get("responses") or {})}
             super().__init__(path, endpoint, **options)
@@ -63,7 +65,8 @@ def dialect_route(render: ErrorRenderer, fields: FieldPaths = ()) -> type[APIRou
                 except AttriumError as error:
                     return self.render_error(error, request.url.path)
                 except RequestValidationError as error:
-                    return self.render_error(request_validation_error(error), request.url.path)
+                    problem = request_validation_error(error, body_type(self))
+                    return self.render_error(problem, request.url.path)
 
             return handle_in_vendor_shape
 

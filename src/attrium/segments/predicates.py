@@ -15,6 +15,7 @@ from typing import Any
 from attrium.attributes.models import Definition
 from attrium.attributes.values import AttributeType, InvalidValue, canonical_value
 from attrium.core.errors import FieldError, ValidationFailed
+from attrium.core.suggest import did_you_mean
 from attrium.segments.links import LinkCondition, parse_relationship, parse_subscription
 
 MAX_CONDITIONS = 200
@@ -176,7 +177,10 @@ class _Parser:
     def refuse_extra(self, tree: dict[str, Any], allowed: set[str], field: str) -> None:
         for key in tree:
             if key not in allowed:
-                self.fail(f"{field}.{key}", "predicate.unknown_field", f"unknown field {key!r}")
+                hint = did_you_mean(str(key), allowed)
+                self.fail(
+                    f"{field}.{key}", "predicate.unknown_field", f"unknown field {key!r}{hint}"
+                )
 
     def group(self, kind: str, tree: dict[str, Any], field: str) -> Predicate | None:
         self.refuse_extra(tree, {kind}, field)
@@ -219,10 +223,11 @@ class _Parser:
         name = tree["attribute"]
         definition = self.definitions.get(name) if isinstance(name, str) else None
         if definition is None:
+            hint = did_you_mean(name, self.definitions) if isinstance(name, str) else ""
             self.fail(
                 f"{field}.attribute",
                 "attribute.unknown",
-                f"no attribute {name!r} in the catalog",
+                f"no attribute {name!r} in the catalog{hint}",
             )
             return None
         op = self.op(tree, field)

@@ -26,6 +26,8 @@ from liquid.exceptions import (
     ResourceLimitError,
 )
 from liquid.output import LimitedStringIO
+from liquid.stream import TokenStream
+from liquid.token import Token
 
 from attrium.core.errors import FieldError, ValidationFailed
 from attrium.templates.limits import (
@@ -158,10 +160,10 @@ def template_error(error: LiquidError, field: str) -> ValidationFailed:
     else:
         rule = f"template.{_snake_case(type(error).__name__.removesuffix('Error'))}"
     reason = str(error.message)
-    context = error.context()
+    position = _error_position(error)
     extra: dict[str, int | str] = {}
-    if context is not None:
-        extra = {"line": context[0], "column": context[1] + 1}
+    if position is not None:
+        extra = {"line": position[0], "column": position[1]}
         reason = f"{reason} (line {extra['line']}, column {extra['column']})"
     limit = _limit_name(error)
     if limit is not None:
@@ -171,6 +173,35 @@ def template_error(error: LiquidError, field: str) -> ValidationFailed:
         [FieldError(field, rule, reason)],
         extra=extra,
     )
+
+
+def _error_position(error: LiquidError) -> tuple[int, int] | None:
+    """1-based line and column of `error` in its template.
+
+    Liquid gives none when a tag's expression or the template ended too early (its
+    token is the stream's end, at index -1): the position is then that of the last
+    token read before the end, found in the streams Liquid was parsing.
+    """
+    context = error.context()
+    if context is not None:
+        return context[0], context[1] + 1
+    token = _last_token_read(error)
+    if token is None or token.start_index < 0 or not token.source:
+        return None
+    return _position(token.source, token.start_index)
+
+
+def _last_token_read(error: LiquidError) -> Token | None:
+    frames = []
+    trace = error.__traceback__
+    while trace is not None:
+        frames.append(trace.tb_frame)
+        trace = trace.tb_next
+    for frame in reversed(frames):  # the innermost stream first
+        for value in frame.f_locals.values():
+            if isinstance(value, TokenStream) and value.tokens:
+                return value.tokens[max(0, min(value.pos, len(value.tokens)) - 1)]
+    return None
 
 
 def _limit_name(error: LiquidError) -> str | None:

@@ -123,8 +123,9 @@ def test_an_admin_command_makes_no_new_sqlite_file(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "attrium migrate" in refused.stderr
     assert not (tmp_path / "elsewhere.db").exists()
-    assert attrium(env, "migrate").returncode == 0
-    assert attrium(env, "workspaces", "create", "acme").returncode == 0
+    assert attrium(env, "workspaces", "create", "acme", "--create").returncode == 0
+    assert (tmp_path / "elsewhere.db").exists()
+    assert attrium(env, "workspaces", "create", "beta").returncode == 0
 
 
 @pytest.mark.parametrize(

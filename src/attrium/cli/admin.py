@@ -75,7 +75,8 @@ def _refuse_missing_sqlite_file(database_url: str) -> None:
         if not path.exists():
             _fail(
                 f"no database at {path}: run `attrium migrate` (or `attrium serve`) to make"
-                " it there, or set ATTRIUM_DATABASE_URL to the server's database"
+                " it there (or `workspaces create --create`), or set ATTRIUM_DATABASE_URL to"
+                " the server's database"
             )
 
 
@@ -128,9 +129,11 @@ async def _nothing(_database: Database) -> None:
     return None
 
 
-def create_workspace(name: str) -> str:
-    """The new workspace's id."""
-    workspace = run_with_database(lambda database: workspaces.create(database, name))
+def create_workspace(name: str, may_create: bool = False) -> str:
+    """The new workspace's id (`may_create`: in a SQLite database made for it if need be)."""
+    workspace = run_with_database(
+        lambda database: workspaces.create(database, name), may_create=may_create
+    )
     return workspace.workspace_id
 
 

@@ -67,11 +67,16 @@ def migrate_command() -> None:
 
 
 @workspaces_app.command("create")
-def create_workspace(name: str) -> None:
+def create_workspace(
+    name: str,
+    create: Annotated[
+        bool, typer.Option("--create", help="make the SQLite database if it does not exist")
+    ] = False,
+) -> None:
     """Create a workspace; prints its id alone on stdout."""
     from attrium.cli import admin
 
-    print(admin.create_workspace(name))
+    print(admin.create_workspace(name, may_create=create))
 
 
 @workspaces_app.command("list")

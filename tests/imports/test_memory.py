@@ -2,25 +2,13 @@
 
 import gc
 import tracemalloc
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from attrium.imports import apply
 from attrium.imports.apply import RunnerConfig
-from tests.support.backends import BACKEND_NAMES, LiveBackend, start_backend
+from tests.support.backends import LiveBackend
 from tests.support.imports import ndjson, upload
 from tests.support.workspaces import new_workspace
-
-
-@pytest.fixture(params=BACKEND_NAMES)
-def idle_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveBackend]:
-    """A server that queues imports but runs none: the test runs the job."""
-    live = start_backend(request.param, tmp_path, import_runner=False, database_pool_size=4)
-    yield live
-    live.stop()
 
 
 def test_refused_rows_are_freed_without_a_garbage_collection(idle_backend: LiveBackend) -> None:

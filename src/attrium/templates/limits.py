@@ -199,20 +199,26 @@ class _SizeChecked(Expression):
         return [self.inner]
 
 
-class BoundedForNode(ForNode):
+class _SizeCheckedLoop:
+    """A loop node whose iterable is size-checked before it is sliced."""
+
+    expression: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.expression.iterable = _SizeChecked(self.expression.iterable)
+
+
+class BoundedForNode(_SizeCheckedLoop, ForNode):
+    pass
 
 
 class BoundedForTag(ForTag):
     node_class = BoundedForNode
 
 
-class BoundedTablerowNode(TablerowNode):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.expression.iterable = _SizeChecked(self.expression.iterable)
+class BoundedTablerowNode(_SizeCheckedLoop, TablerowNode):
+    pass
 
 
 class BoundedTablerowTag(TablerowTag):

@@ -80,7 +80,8 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 def create_workspace(env: dict[str, str], name: str) -> tuple[str, str]:
     """A new workspace and an all-scopes key for it, through the admin CLI."""
-    workspace_id = _cli(env, "workspaces", "create", name)
+    # --create: a SQLite bench starts from no file, which admin commands refuse otherwise.
+    workspace_id = _cli(env, "workspaces", "create", "--create", name)
     return workspace_id, _cli(env, "keys", "create", "--workspace", name)
 
 

@@ -69,7 +69,7 @@ async def measure(backend: str, rows: int, folder: Path) -> None:
     schema = f"import_profile_{os.getpid()}"
     if backend == "postgresql":
         # One connection: the job reads its chunks and applies its batches in turn.
-        settings = Settings(database_url=POSTGRES_URL, database_schema=schema, database_pool_size=1)
+        settings = Settings(database_url=POSTGRES_URL, database_schema=schema, database_pool_size=3)
     else:
         settings = Settings(database_url=f"sqlite:///{folder / f'profile-{os.getpid()}.db'}")
     db = Database(settings)

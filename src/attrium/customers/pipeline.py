@@ -24,6 +24,7 @@ imports. The stages, each a bounded number of statements whatever the batch size
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -87,6 +88,17 @@ class BatchOutcome:
         return self.customer.profile_id if self.customer else None
 
 
+class WriteTurn(Protocol):
+    """When a batch may start writing. An import plans its next batch while this one
+    writes, and lets it write only once this one committed: until then the next batch
+    takes locks but writes nothing, and this one takes no new lock after planning its
+    last round (signalled here), so neither waits for the other in a cycle."""
+
+    def last_round_planned(self) -> None: ...
+
+    async def wait(self) -> None: ...
+
+
 @dataclass(slots=True)
 class _Pending:
     index: int
@@ -104,12 +116,14 @@ async def apply(
     actor: Actor,
     writes: Sequence[BatchWrite],
     options: WriteOptions,
+    turn: WriteTurn | None = None,
 ) -> list[BatchOutcome]:
     """Apply `writes` in order inside the caller's transaction, as if one by one.
 
     A refused write changes nothing and is recorded as refused; the others apply. A
     unique violation (a concurrent writer took an identifier) aborts the batch: the
-    caller rolls back and applies its writes one by one.
+    caller rolls back and applies its writes one by one. With a `turn`, each round
+    waits for it before its first write.
     """
     outcomes: list[BatchOutcome | None] = [None] * len(writes)
     pending = await _prepare(connection, actor, writes, options, outcomes)
@@ -120,7 +134,9 @@ async def apply(
         await checker.lock_catalog(connection)  # before any customer: see lock_catalog
     now = utcnow()
     while pending:
-        pending = await _apply_round(connection, actor, pending, options, checker, outcomes, now)
+        pending = await _apply_round(
+            connection, actor, pending, options, checker, outcomes, now, turn
+        )
     await checker.mark_written(connection)
     done = [outcome or BatchOutcome() for outcome in outcomes]
     await refusals.record_refusals(
@@ -179,6 +195,7 @@ async def _apply_round(
     checker: PatchChecker,
     outcomes: list[BatchOutcome | None],
     now: datetime,
+    turn: WriteTurn | None,
 ) -> list[_Pending]:
     """Apply the longest independent prefix of `pending`; what is left for the next round."""
     round_items = pending[: _independent_prefix(pending)]
@@ -214,6 +231,10 @@ async def _apply_round(
             decided.append(_Decided(item, target, changes, checked, plan))
         except AttriumError as error:
             outcomes[item.index] = BatchOutcome(error=error)
+    if turn is not None:
+        if len(round_items) == len(pending):
+            turn.last_round_planned()
+        await turn.wait()
     lost = await checker.define(connection)
     writes = _Writes()
     for choice in decided:

@@ -5,15 +5,16 @@ transaction as the batch it counts, so a runner that dies mid-batch leaves nothi
 half-applied, and the next runner to claim the job resumes after the last committed
 batch. Rows apply through the customers' batch pipeline (`customers.pipeline`):
 the API's rules, one implementation. The next batch is read and parsed while one is
-applied (its SQL leaves this process idle); nothing of it is checked before this one
-commits.
+applied (its SQL leaves this process idle), and on PostgreSQL locked, checked and
+planned while this one writes (`imports.flight`); it writes after this one commits.
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,6 +29,7 @@ from attrium.customers import pipeline
 from attrium.customers import service as customers
 from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.imports import store
+from attrium.imports.flight import BatchTurn, InFlight
 from attrium.imports.formats import (
     CsvColumn,
     ImportFormat,
@@ -85,32 +87,47 @@ async def run_job(
     *,
     max_batches: int | None = None,
 ) -> None:
-    """Apply a claimed job from its next record to the end, one committed batch at a time."""
+    """Apply a claimed job from its next record to the end, one committed batch at a
+    time (on PostgreSQL the next batch plans while one writes: `imports.flight`)."""
     actor = await _actor_of(db, job)
     options = customers.native_options(actor, settings)
     progress = _Progress.of(job)
     applied_before = progress.applied
     batches = _read_ahead(_batches(db, job, settings, config))
-    committed = 0
+    flight = InFlight(depth=1 if db.is_sqlite else 2)
+    started = 0
     try:
         async for batch, last in batches:
-            await _commit_batch(db, actor, job, config, options, batch, progress, last=last)
-            committed += 1
-            if max_batches is not None and committed >= max_batches:
-                return
+            turn = flight.next_turn()
+            work = _commit_batch(db, actor, job, config, options, batch, progress, turn, last)
+            await flight.start(work, turn)
+            started += 1
+            if max_batches is not None and started >= max_batches:
+                break
+        await flight.finish()
         if progress.applied - applied_before >= ANALYZE_AFTER_ROWS:
             await customers.refresh_planner_statistics(db)
     except LeaseLost:
         return
     except AttriumError as error:
+        # The batches read before a read error still commit; after a batch's own
+        # error, those behind it stop with it.
+        with contextlib.suppress(AttriumError, LeaseLost):
+            await flight.finish()
         await _fail(db, job, config, error.detail)
     finally:
+        await flight.cancel()
         await batches.aclose()
 
 
 async def _actor_of(db: Database, job: dict[str, Any]) -> Actor:
     workspace = await workspaces.get(db, job["workspace_id"])
     return Actor(workspace, job["key_id"], frozenset(job["scopes"]), source="import")
+
+
+class _Counted(NamedTuple):
+    applied: int
+    rejected: int
 
 
 @dataclass(slots=True)
@@ -151,8 +168,7 @@ async def _batches(
 
 async def _read_ahead(batches: AsyncGenerator[Batch, None]) -> AsyncGenerator[Batch, None]:
     """The batches of `batches`, the next one read and parsed while the caller applies
-    this one (its SQL leaves this process idle). Only parsing runs ahead: checks and
-    plans need what the batch before committed."""
+    this one (its SQL leaves this process idle)."""
     ahead = asyncio.ensure_future(anext(batches))
     try:
         while True:
@@ -229,39 +245,32 @@ async def _commit_batch(
     options: customers.WriteOptions,
     batch: list[ParsedRow],
     progress: _Progress,
-    *,
-    last: bool = False,
-) -> None:
-    writes = [(line, parsed) for line, parsed in batch if isinstance(parsed, BatchWrite)]
-    applied, rejected = progress.applied, progress.rejected
-    await _apply_batch(db, actor, job, config, options, batch, writes, progress, last)
-    # Counted once committed: a batch rolled back (lease lost, crash) is redone elsewhere.
-    metrics.IMPORT_ROWS.labels("applied").inc(progress.applied - applied)
-    metrics.IMPORT_ROWS.labels("rejected").inc(progress.rejected - rejected)
-
-
-async def _apply_batch(
-    db: Database,
-    actor: Actor,
-    job: dict[str, Any],
-    config: RunnerConfig,
-    options: customers.WriteOptions,
-    batch: list[ParsedRow],
-    writes: list[tuple[int, BatchWrite]],
-    progress: _Progress,
+    turn: BatchTurn,
     last: bool,
 ) -> None:
+    writes = [(line, parsed) for line, parsed in batch if isinstance(parsed, BatchWrite)]
     try:
         async with db.transaction() as connection:
-            outcomes = await pipeline.apply(connection, actor, [w for _, w in writes], options)
-            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
+            outcomes = await pipeline.apply(
+                connection, actor, [w for _, w in writes], options, turn
+            )
+            await turn.wait()  # progress commits in order, after the batch before
+            counted = await _record(
+                connection, actor, job, config, batch, writes, outcomes, progress, last
+            )
     except IntegrityError as error:
         if not sql.is_unique_violation(error):
             raise
         # A concurrent writer took an identifier: apply this batch one row at a time.
+        await turn.wait()
         async with db.transaction() as connection:
             outcomes = [await _one(connection, actor, write, options) for _, write in writes]
-            await _record(connection, actor, job, config, batch, writes, outcomes, progress, last)
+            counted = await _record(
+                connection, actor, job, config, batch, writes, outcomes, progress, last
+            )
+    # Counted once committed: a batch rolled back (lease lost, crash) is redone elsewhere.
+    metrics.IMPORT_ROWS.labels("applied").inc(counted.applied)
+    metrics.IMPORT_ROWS.labels("rejected").inc(counted.rejected)
 
 
 async def _one(
@@ -286,8 +295,9 @@ async def _record(
     outcomes: list[BatchOutcome],
     progress: _Progress,
     last: bool,
-) -> None:
+) -> "_Counted":
     """Count the batch and store its rejected rows, if this runner still holds the job."""
+    applied, rejected = progress.applied, progress.rejected
     outcome_of = {line: outcome for (line, _), outcome in zip(writes, outcomes, strict=True)}
     named = await _refused_customers(connection, actor, batch)
     error_rows = []
@@ -334,6 +344,7 @@ async def _record(
         raise LeaseLost(job["job_id"])
     if last:
         await store.delete_chunks(connection, job["workspace_id"], job["job_id"])
+    return _Counted(progress.applied - applied, progress.rejected - rejected)
 
 
 async def _refused_customers(

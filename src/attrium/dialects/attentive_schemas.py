@@ -9,6 +9,7 @@ demographic, location, locale}` (see `UserAttributes`).
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 MAX_CLIENT_USER_ID_CHARS = 100
 SubscriptionTypeName = Literal["MARKETING", "TRANSACTIONAL"]
@@ -147,13 +148,16 @@ class UserAttributes(VendorModel):
     with a scalar value, is a custom attribute as the seed sends it.
     """
 
+    # Other keys are the seed's flat custom attributes, gathered into `flat`.
+    model_config = ConfigDict(json_schema_extra={"additionalProperties": True})
+
     first_name: str | None = Field(default=None, alias="firstName")
     last_name: str | None = Field(default=None, alias="lastName")
     demographic: Demographic | None = None
     location: Location | None = None
     locale: LocaleIn | None = None
     custom: dict[str, Any] | None = None
-    flat: dict[str, Any] = Field(default_factory=dict)
+    flat: SkipJsonSchema[dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,6 +1,5 @@
 """The Attentive dialect (seeds 001 and 002), driven exactly as the seed's samples do."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,13 +17,6 @@ SEED_SAMPLE_PROPERTIES = {
     "Gift card balance": "50.89",
     "VIP": "TRUE",
 }
-
-
-@pytest.fixture
-def attentive(workspace: TestWorkspace) -> Iterator[httpx.Client]:
-    """A client sending what Attentive's own samples send: a bearer token and JSON."""
-    with workspace.client() as client:
-        yield client
 
 
 def v1(client: httpx.Client, properties: dict[str, Any], **user: Any) -> httpx.Response:
@@ -394,4 +386,4 @@ def test_v2_unknown_fields_are_400(attentive: httpx.Client) -> None:
 
 def test_unknown_resources_are_404_in_the_same_shape(attentive: httpx.Client) -> None:
     assert_error(attentive.get("/compat/attentive/v1/nothing-here"), 404)
-    assert_error(attentive.get(V1), 404)
+    assert_error(attentive.put(V1, json={}), 404)

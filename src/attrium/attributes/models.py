@@ -22,6 +22,9 @@ class AttributeLimits:
     counted_source: str | None = None  # count only definitions created this way
     max_per_customer: int | None = None
     max_per_request: int = 1000
+    # Types this write path gives the attributes it creates under these names, instead
+    # of inferring them from the first value (a dialect's documented string fields).
+    fixed_types: tuple[tuple[str, AttributeType], ...] = ()
 
 
 def limits_for(actor: Actor, settings: Settings) -> AttributeLimits:

@@ -242,7 +242,8 @@ def _canonicalise(
             continue
         spec = specs.get(name)
         if spec is None:
-            spec = TypeSpec(infer_type(value, limits.values))
+            fixed = dict(limits.fixed_types).get(name) if limits.fixed_types else None
+            spec = TypeSpec(fixed or infer_type(value, limits.values))
             new_types[name] = spec.type
         try:
             canonical[name] = canonical_value(f"{field_prefix}.{name}", value, spec, name)

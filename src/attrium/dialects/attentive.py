@@ -1,23 +1,19 @@
-"""Attentive: custom attributes (v1) and user properties (v2), under `/compat/attentive`.
+"""Attentive: custom attributes (v1), subscribers (v1) and user properties (v2), under
+`/compat/attentive`.
 
-Seeds 001 and 002. A user is named by its identifiers (client user id, email, phone,
-custom identifiers); the first one given addresses the customer and the others are
-set on it, so Attentive's create-or-update is the native upsert.
+Seeds 001 and 002, and Attentive's current public API reference. Request bodies are in
+`attentive_schemas`, their translation onto the services in `attentive_users`.
 """
 
+import json
 import re
-import sys
-from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.attributes.models import AttributeLimits, limits_for
 from attrium.auth.actor import Actor
+from attrium.auth.api import requires
 from attrium.auth.scopes import Scope
-from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AttriumError,
@@ -34,93 +30,40 @@ from attrium.core.errors import (
 from attrium.core.jsonio import JsonResponse
 from attrium.core.problems import retry_after_headers
 from attrium.core.ratelimit import Limit
-from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
-from attrium.customers.models import Customer, CustomerWrite
+from attrium.dialects.attentive_schemas import (
+    CustomAttributesIn,
+    ExternalIdentifiers,
+    SubscribeIn,
+    Subscription,
+    UserPropertiesIn,
+)
+from attrium.dialects.attentive_users import (
+    Identified,
+    Subscribing,
+    attribute_patch,
+    limits,
+    upsert,
+)
 from attrium.dialects.common import (
     answer_unknown_routes,
     bearer_actor,
     dialect_route,
     first_message,
-    vendor_setting,
     vendor_status,
 )
-from attrium.subscriptions import service as subscriptions
 from attrium.subscriptions.models import (
     Channel,
     SubscriptionRequest,
+    SubscriptionState,
     SubscriptionType,
     SubscriptionUpdate,
 )
 
 SOURCE = "attentive"
-MAX_NAME_CHARS = 200
-MAX_CLIENT_USER_ID_CHARS = 100
 V2_MAX_ATTRIBUTES = 100  # seed 002: "a limit of 100 of custom attributes"
 V1_MAX_ATTRIBUTES = None  # seed 001: "no limits to the amount of custom attributes"
-UNLIMITED = sys.maxsize
-
-
-# Vendor request models
-
-
-class VendorModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class CustomIdentifier(VendorModel):
-    name: str
-    value: str
-
-
-class ExternalIdentifiers(VendorModel):
-    client_user_id: str | None = Field(
-        default=None, alias="clientUserId", max_length=MAX_CLIENT_USER_ID_CHARS
-    )
-    custom_identifiers: list[CustomIdentifier] | None = Field(
-        default=None, alias="customIdentifiers"
-    )
-
-
-class EventUser(VendorModel):
-    phone: str | None = None
-    email: str | None = None
-    external_identifiers: ExternalIdentifiers | None = Field(
-        default=None, alias="externalIdentifiers"
-    )
-
-
-class CustomAttributesIn(VendorModel):
-    properties: dict[str, Any]
-    user: EventUser
-
-
-class UserIdentifiers(VendorModel):
-    phone: str | None = None
-    email: str | None = None
-    client_user_id: str | None = Field(
-        default=None, alias="clientUserId", max_length=MAX_CLIENT_USER_ID_CHARS
-    )
-    shopify_id: str | None = Field(default=None, alias="shopifyId")
-    klaviyo_id: str | None = Field(default=None, alias="klaviyoId")
-    custom_identifiers: list[CustomIdentifier] | None = Field(
-        default=None, alias="customIdentifiers"
-    )
-
-
-class Subscription(VendorModel):
-    channel: Literal["TEXT", "EMAIL"]
-    type: Literal["MARKETING", "TRANSACTIONAL"]
-    sign_up_source_id: str | int | None = Field(default=None, alias="signUpSourceId")
-    locale: str | None = None
-    single_opt_in: bool | None = Field(default=None, alias="singleOptIn")
-
-
-class UserPropertiesIn(VendorModel):
-    attributes: dict[str, Any] | None = None
-    subscriptions: list[Subscription] | None = None
-    identifiers: UserIdentifiers
 
 
 # Error mapping (seed: 400, 401, 403, 404, 429, 500)
@@ -157,11 +100,23 @@ ATTENTIVE_FIELDS = [
         r"subscriptions[\1].signUpSourceId",
     ),
     (re.compile(_SUBSCRIPTION + r"\.single_opt_in(?=\.|$)"), r"subscriptions[\1].singleOptIn"),
+    (re.compile(_SUBSCRIPTION + r"\.type$"), r"subscriptions[\1].subscriptionType"),
     (re.compile(_SUBSCRIPTION + r"(?=\.|$)"), r"subscriptions[\1]"),
     (
-        re.compile(r"^(identifiers|user\.externalIdentifiers)\.customIdentifiers\.(\d+)(?=\.|$)"),
+        re.compile(
+            r"^(identifiers|user\.externalIdentifiers|externalIdentifiers)"
+            r"\.customIdentifiers\.(\d+)(?=\.|$)"
+        ),
         r"\1.customIdentifiers[\2]",
     ),
+]
+# The Subscribers API's one opt-in, named as its body names it.
+SUBSCRIBE_FIELDS = [
+    (re.compile(r"^subscriptions\.0\.signup_source_id$"), "signUpSourceId"),
+    (re.compile(r"^subscriptions\.0\.locale$"), "locale"),
+    (re.compile(r"^subscriptions\.0\.type$"), "subscriptionType"),
+    (re.compile(r"^subscriptions\.0\.channel$"), "user"),  # the channel's phone or email
+    (re.compile(r"^subscriptions\.0$"), "signUpSourceId"),
 ]
 
 router = APIRouter(
@@ -172,6 +127,22 @@ router = APIRouter(
 AttributesWriter = Annotated[
     Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE, Limit.ATTENTIVE))
 ]
+SubscriptionsWriter = Annotated[
+    Actor, Depends(bearer_actor(SOURCE, Scope.SUBSCRIPTIONS_WRITE, Limit.ATTENTIVE))
+]
+
+
+async def _attributes_reader(
+    actor: Annotated[Actor, Depends(requires(None, Limit.ATTENTIVE))],
+) -> Actor:
+    """Attentive documents `attributes:write` for reading a user's attributes; the
+    native read scope serves as well."""
+    if not actor.scopes & {Scope.ATTRIBUTES_READ, Scope.ATTRIBUTES_WRITE}:
+        raise Forbidden("this key lacks the 'attributes:read' or 'attributes:write' scope")
+    return actor.with_source(SOURCE)
+
+
+AttributesReader = Annotated[Actor, Depends(_attributes_reader)]
 
 
 # Routes
@@ -184,141 +155,130 @@ async def post_custom_attributes(
     """Set custom attributes on a user (created if new); types fixed by first values."""
     user = body.user
     external = user.external_identifiers or ExternalIdentifiers()
-    named = _Identified(
+    named = Identified(
         client_user_id=external.client_user_id,
         email=user.email,
         phone=user.phone,
-        custom=[(item.name, item.value) for item in external.custom_identifiers or []],
+        custom=external.custom(),
         field_prefix="user",
     )
     ref, write = named.write(body.properties, settings)
-    await _upsert(db, actor, settings, ref, write, V1_MAX_ATTRIBUTES, "properties")
+    attribute_limits = limits(actor, settings, V1_MAX_ATTRIBUTES)
+    await upsert(db, actor, settings, ref, write, attribute_limits, "properties")
     return JsonResponse({})
+
+
+@router.get("/v1/attributes/custom")
+async def get_custom_attributes(
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: AttributesReader,
+    email: str | None = None,
+    phone: str | None = None,
+) -> Response:
+    """A user's custom attributes, `[{name, value}]`, found by phone or by email."""
+    if (email is None) == (phone is None):
+        message = "give one query parameter, phone or email" + (" (not both)" if email else "")
+        raise ValidationFailed(message, [FieldError("phone", "query.one_of", message)])
+    kind = IdentifierKind.EMAIL if email is not None else IdentifierKind.PHONE
+    given = email if email is not None else phone
+    ref = CustomerRef(kind, normalise(kind, given or "", kind.value, settings.max_identifier_bytes))
+    customer = await service.get(db, actor, ref)
+    return JsonResponse(
+        [{"name": name, "value": _as_text(value)} for name, value in customer.attributes.items()]
+    )
+
+
+def _as_text(value: Any) -> str:
+    """Attentive answers every value as a string: JSON's spelling of numbers and booleans."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@router.post("/v1/subscriptions", status_code=202)
+async def post_subscriptions(
+    body: SubscribeIn, db: DatabaseDep, settings: SettingsDep, actor: SubscriptionsWriter
+) -> Response:
+    """Opt a user in (created if new) by sign-up source id, or by locale and type."""
+    external = body.external_identifiers or ExternalIdentifiers()
+    if body.user.phone is None and body.user.email is None:
+        message = "the user needs a phone or an email"
+        raise ValidationFailed(message, [FieldError("user", "identifier.required", message)])
+    named = Identified(
+        client_user_id=external.client_user_id,
+        email=body.user.email,
+        phone=body.user.phone,
+        custom=external.custom(),
+        field_prefix="user",
+    )
+    ref, write = named.write({}, settings)
+    opt_in = SubscriptionRequest(
+        channel=None,  # the sign-up source's
+        type=None if body.subscription_type is None else SubscriptionType(body.subscription_type),
+        signup_source_id=None if body.sign_up_source_id is None else str(body.sign_up_source_id),
+        locale=None if body.locale is None else body.locale.tag(),
+        single_opt_in=bool(body.single_opt_in),
+    )
+    subscribing = Subscribing(actor, SubscriptionUpdate(subscriptions=[opt_in]))
+    outcome = await upsert(
+        db,
+        actor,
+        settings,
+        ref,
+        write,
+        limits(actor, settings, V1_MAX_ATTRIBUTES),
+        "user",
+        subscribing,
+        SUBSCRIBE_FIELDS,
+    )
+    customer = outcome.customer
+    answer: dict[str, Any] = {
+        "user": {"phone": customer.phone, "email": customer.email},
+        "subscriptionResponses": _subscription_responses(subscribing.state),
+    }
+    if body.external_identifiers is not None:
+        answer["externalIdentifiers"] = body.external_identifiers.model_dump(
+            by_alias=True, exclude_none=True
+        )
+    return JsonResponse(answer, status_code=202)
+
+
+def _subscription_responses(state: SubscriptionState | None) -> list[dict[str, Any]]:
+    outcomes = state.outcomes if state is not None else ()
+    return [
+        {
+            "subscription": {"type": outcome.type.value, "channel": outcome.channel.value},
+            "subscriptionCreationStatus": "PREVIOUSLY_CREATED"
+            if outcome.repeated
+            else "NEWLY_CREATED",
+        }
+        for outcome in outcomes
+    ]
 
 
 @router.post("/v2/user/attributes", status_code=202)
 async def post_user_attributes(
     body: UserPropertiesIn, db: DatabaseDep, settings: SettingsDep, actor: AttributesWriter
 ) -> Response:
-    """Create or update one user with attributes and identifiers."""
+    """Create or update one user with attributes, subscriptions and identifiers."""
     if body.subscriptions:
         actor.require(Scope.SUBSCRIPTIONS_WRITE)
     identifiers = body.identifiers
-    custom = [(item.name, item.value) for item in identifiers.custom_identifiers or []]
-    custom += [
-        (name, value)
-        for name, value in (
-            ("shopifyId", identifiers.shopify_id),
-            ("klaviyoId", identifiers.klaviyo_id),
-        )
-        if value is not None
-    ]
-    named = _Identified(
+    named = Identified(
         client_user_id=identifiers.client_user_id,
         email=identifiers.email,
         phone=identifiers.phone,
-        custom=custom,
+        custom=identifiers.custom(),
         field_prefix="identifiers",
     )
-    ref, write = named.write(body.attributes or {}, settings)
+    patch = attribute_patch(body.attributes)
+    ref, write = named.write(patch.values, settings)
+    attribute_limits = limits(actor, settings, V2_MAX_ATTRIBUTES, patch.personal)
     opt_ins = _opt_ins(body.subscriptions or [])
-    await _upsert(db, actor, settings, ref, write, V2_MAX_ATTRIBUTES, "attributes", opt_ins)
+    then = None if opt_ins is None else Subscribing(actor, opt_ins)
+    await upsert(db, actor, settings, ref, write, attribute_limits, "attributes", then, patch.paths)
     return JsonResponse(
         {"success": True, "message": "The user was created or updated"}, status_code=202
     )
-
-
-# Translation onto the customers service
-
-
-class _Identified:
-    """A user as Attentive names it, turned into a reference and a customer write."""
-
-    def __init__(
-        self,
-        client_user_id: str | None,
-        email: str | None,
-        phone: str | None,
-        custom: list[tuple[str, str]],
-        field_prefix: str,
-    ) -> None:
-        self.columns = {
-            IdentifierKind.ID: client_user_id,
-            IdentifierKind.EMAIL: email,
-            IdentifierKind.PHONE: phone,
-        }
-        self.custom = custom
-        self.field_prefix = field_prefix
-
-    def write(
-        self, attributes: dict[str, Any], settings: Settings
-    ) -> tuple[CustomerRef, CustomerWrite]:
-        max_bytes = settings.max_identifier_bytes
-        refs = [
-            CustomerRef(kind, normalise(kind, value, self._field(kind), max_bytes))
-            for kind, value in self.columns.items()
-            if value is not None
-        ]
-        refs += [
-            CustomerRef(
-                IdentifierKind.CUSTOM,
-                normalise(IdentifierKind.CUSTOM, value, f"{self.field_prefix}.{name}", max_bytes),
-                name,
-            )
-            for name, value in self.custom
-        ]
-        if not refs:
-            message = "name the user by phone, email, clientUserId or a custom identifier"
-            raise ValidationFailed(
-                message, [FieldError(self.field_prefix, "identifier.required", message)]
-            )
-        write = CustomerWrite(
-            identifiers={
-                ref.kind: ref.value for ref in refs if ref.kind is not IdentifierKind.CUSTOM
-            },
-            custom_identifiers={ref.name: ref.value for ref in refs if ref.name is not None},
-            attributes=attributes,
-        )
-        return refs[0], write
-
-    def _field(self, kind: IdentifierKind) -> str:
-        names = {IdentifierKind.ID: "clientUserId"}
-        return f"{self.field_prefix}.{names.get(kind, kind.value)}"
-
-
-def _limits(actor: Actor, settings: Settings, vendor_max: int | None) -> AttributeLimits:
-    native = limits_for(actor, settings)
-    values = replace(native.values, max_name_chars=MAX_NAME_CHARS, numeric_strings_are_numbers=True)
-    max_definitions = vendor_setting(actor, "max_attributes", vendor_max)
-    return replace(native, values=values, max_definitions=max_definitions or UNLIMITED)
-
-
-async def _upsert(
-    db: Database,
-    actor: Actor,
-    settings: Settings,
-    ref: CustomerRef,
-    write: CustomerWrite,
-    vendor_max: int | None,
-    attributes_field: str,
-    opt_ins: SubscriptionUpdate | None = None,
-) -> None:
-    options = service.WriteOptions(
-        limits=_limits(actor, settings, vendor_max),
-        max_identifier_bytes=settings.max_identifier_bytes,
-        attributes_field=attributes_field,
-    )
-    # Identifier conflicts are recorded in both customers' activity; Attentive still
-    # accepts the rest of the write, so the answer stays a success.
-    then = None if opt_ins is None else _subscribing(actor, opt_ins)
-    await service.upsert(db, actor, ref, write, options, then)
-
-
-def _subscribing(actor: Actor, opt_ins: SubscriptionUpdate) -> service.AfterWrite:
-    async def subscribe(connection: AsyncConnection, customer: Customer) -> None:
-        await subscriptions.apply(connection, actor, customer, opt_ins)
-
-    return subscribe
 
 
 def _opt_ins(requested: list[Subscription]) -> SubscriptionUpdate | None:
@@ -329,11 +289,11 @@ def _opt_ins(requested: list[Subscription]) -> SubscriptionUpdate | None:
         subscriptions=[
             SubscriptionRequest(
                 channel=Channel(item.channel),
-                type=SubscriptionType(item.type),
+                type=None if item.chosen_type is None else SubscriptionType(item.chosen_type),
                 signup_source_id=None
                 if item.sign_up_source_id is None
                 else str(item.sign_up_source_id),
-                locale=item.locale,
+                locale=item.locale_tag,
                 single_opt_in=bool(item.single_opt_in),
             )
             for item in requested

@@ -133,19 +133,20 @@ async def delete_signup_source(db: Database, actor: Actor, source_id: str) -> No
 async def resolve_signup_sources(
     connection: AsyncConnection,
     actor: Actor,
-    channel: Channel,
+    channel: Channel | None,
     subscription_type: SubscriptionType,
     locale: str,
 ) -> list[SignupSource]:
-    """The API sign-up sources matching a channel, a type and a locale."""
+    """The API sign-up sources matching a channel (None: any), a type and a locale."""
+    filters = {"channel": channel.value} if channel is not None else {}
     found = await store.rows(
         connection,
         store.signup_sources,
         actor.workspace_id,
-        channel=channel.value,
         type=subscription_type.value,
         locale=locale,
         created_via="api",
+        **filters,
     )
     return [SignupSource.from_row(row) for row in found]
 

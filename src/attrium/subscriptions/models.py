@@ -95,10 +95,14 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionRequest:
-    """One opt-in or opt-out; an opt-in needs a source id, or a locale that resolves one."""
+    """One opt-in or opt-out; an opt-in needs a source id, or a locale that resolves one.
 
-    channel: Channel
-    type: SubscriptionType
+    An opt-in may leave out its channel or its type: it takes those of the sign-up
+    source it names or resolves to (Attentive's Subscribers API names no channel).
+    """
+
+    channel: Channel | None
+    type: SubscriptionType | None
     status: SubscriptionStatus = SubscriptionStatus.SUBSCRIBED
     signup_source_id: str | None = None
     locale: str | None = None
@@ -118,6 +122,16 @@ class SubscriptionUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionOutcome:
+    """What one requested subscription did: `repeated` when it already had that status."""
+
+    channel: Channel
+    type: SubscriptionType
+    status: SubscriptionStatus
+    repeated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionState:
     """A customer's whole subscription picture."""
 
@@ -127,3 +141,5 @@ class SubscriptionState:
     topics: dict[str, bool]  # explicit preferences only
     # every topic: the preference, else the topic's default; all False when unsubscribed
     effective_topics: dict[str, bool]
+    # the request's subscriptions, in its order (empty when the state was only read)
+    outcomes: tuple[SubscriptionOutcome, ...] = ()

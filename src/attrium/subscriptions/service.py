@@ -2,14 +2,15 @@
 
 - An opt-in names a sign-up source, or gives a locale that, with its channel and
   type, matches exactly one sign-up source made by API; none or several refuse the
-  whole request and say how many matched.
+  whole request and say how many matched. An opt-in without a channel (or type)
+  takes the source's; by locale, it then matches sources of any channel.
 - TEXT needs the customer to have a phone (E.164), EMAIL an email.
 - Opting in again to a subscription that is subscribed records the attempt and
   changes nothing else; opting out of one that is unsubscribed changes nothing.
 - Topic preferences change one topic at a time; the others stay as they are.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,9 +31,11 @@ from attrium.subscriptions.models import (
     Channel,
     SignupSource,
     Subscription,
+    SubscriptionOutcome,
     SubscriptionRequest,
     SubscriptionState,
     SubscriptionStatus,
+    SubscriptionType,
     SubscriptionUpdate,
     Topic,
 )
@@ -41,6 +44,8 @@ from attrium.subscriptions.models import (
 @dataclass(frozen=True, slots=True)
 class _Plan:
     request: SubscriptionRequest
+    channel: Channel  # the request's, else its sign-up source's
+    type: SubscriptionType
     source: SignupSource | None
     locale: str | None
 
@@ -106,7 +111,7 @@ async def apply(
     plans = await _plan_all(connection, actor, customer, changes.subscriptions)
     topic_numbers = _check_topics(changes.topics, await configuration.topics_of(connection, actor))
     now = utcnow()
-    entries = await _apply_subscriptions(connection, actor, customer.profile_id, plans)
+    entries, outcomes = await _apply_subscriptions(connection, actor, customer.profile_id, plans)
     if changes.unsubscribed is not None:
         entries.extend(
             await _apply_unsubscribed(connection, actor, customer.profile_id, changes.unsubscribed)
@@ -134,7 +139,8 @@ async def apply(
             )
         )
     await activity.record(connection, actor, entries)
-    return await state_of(connection, actor, customer.profile_id)
+    final = await state_of(connection, actor, customer.profile_id)
+    return replace(final, outcomes=tuple(outcomes))
 
 
 def _check_topics(preferences: dict[str, bool | None], topics: list[Topic]) -> dict[str, int]:
@@ -164,18 +170,20 @@ async def _plan_all(
     plans: list[_Plan] = []
     errors: list[FieldError] = []
     matches: dict[str, int] = {}
-    seen: set[tuple[Channel, str]] = set()
+    seen: set[tuple[Channel, SubscriptionType]] = set()
     for index, request in enumerate(requests):
         field = f"subscriptions.{index}"
-        if (request.channel, request.type) in seen:
-            message = f"{request.channel} {request.type} appears twice in one request"
-            errors.append(FieldError(field, "subscription.duplicate", message))
-            continue
-        seen.add((request.channel, request.type))
         try:
-            plans.append(await _plan(connection, actor, customer, request, field, matches))
+            plan = await _plan(connection, actor, customer, request, field, matches)
         except ValidationFailed as invalid:
             errors.extend(invalid.errors)
+            continue
+        if (plan.channel, plan.type) in seen:
+            message = f"{plan.channel} {plan.type} appears twice in one request"
+            errors.append(FieldError(field, "subscription.duplicate", message))
+            continue
+        seen.add((plan.channel, plan.type))
+        plans.append(plan)
     if errors:
         detail = errors[0].message if len(errors) == 1 else f"{len(errors)} rules were broken"
         extra = {"matched_signup_sources": matches} if matches else None
@@ -196,13 +204,24 @@ async def _plan(
         if request.locale is None
         else configuration.normalise_locale(request.locale, f"{field}.locale")
     )
-    _check_identifier(customer, request.channel, field)
+    if request.channel is not None:
+        _check_identifier(customer, request.channel, field)
     source = None
     if request.signup_source_id is not None:
         source = await _named_source(connection, actor, request, f"{field}.signup_source_id")
     elif request.status is SubscriptionStatus.SUBSCRIBED:
         source = await _resolved_source(connection, actor, request, locale, field, matches)
-    return _Plan(request, source, locale or (source.locale if source else None))
+    channel = request.channel or (source.channel if source else None)
+    subscription_type = request.type or (source.type if source else None)
+    if channel is None or subscription_type is None:
+        missing = "channel" if channel is None else "type"
+        message = f"an opt-out names its {missing}"
+        raise ValidationFailed(message, [FieldError(f"{field}.{missing}", "required", message)])
+    if request.channel is None:
+        _check_identifier(customer, channel, field)
+    return _Plan(
+        request, channel, subscription_type, source, locale or (source.locale if source else None)
+    )
 
 
 def _check_identifier(customer: Customer, channel: Channel, field: str) -> None:
@@ -223,10 +242,10 @@ async def _named_source(
         message = f"no sign-up source {request.signup_source_id}"
         raise ValidationFailed(message, [FieldError(field, "signup_source.unknown", message)])
     for rule, wanted, actual in (
-        ("channel", request.channel.value, source.channel.value),
-        ("type", request.type.value, source.type.value),
+        ("channel", request.channel, source.channel),
+        ("type", request.type, source.type),
     ):
-        if wanted != actual:
+        if wanted is not None and wanted != actual:
             message = f"sign-up source {source.source_id} is for {rule} {actual}, not {wanted}"
             raise ValidationFailed(message, [FieldError(field, f"signup_source.{rule}", message)])
     return source
@@ -247,6 +266,9 @@ async def _resolved_source(
         )
         error = FieldError(f"{field}.signup_source_id", "signup_source.required", message)
         raise ValidationFailed(message, [error])
+    if request.type is None:
+        message = "an opt-in by locale names its type"
+        raise ValidationFailed(message, [FieldError(f"{field}.type", "required", message)])
     found = await configuration.resolve_signup_sources(
         connection, actor, request.channel, request.type, locale
     )
@@ -254,7 +276,7 @@ async def _resolved_source(
         return found[0]
     matches[field] = len(found)
     message = (
-        f"{len(found)} API sign-up sources match channel {request.channel}, type "
+        f"{len(found)} API sign-up sources match channel {request.channel or 'any'}, type "
         f"{request.type} and locale {locale}; exactly one must, or give a sign-up source id"
     )
     raise ValidationFailed(
@@ -264,7 +286,7 @@ async def _resolved_source(
 
 async def _apply_subscriptions(
     connection: AsyncConnection, actor: Actor, profile_id: str, plans: list[_Plan]
-) -> list[ActivityEntry]:
+) -> tuple[list[ActivityEntry], list[SubscriptionOutcome]]:
     current = {
         (row["channel"], row["type"]): row
         for row in await store.rows(
@@ -273,12 +295,15 @@ async def _apply_subscriptions(
     }
     now = utcnow()
     entries: list[ActivityEntry] = []
+    outcomes: list[SubscriptionOutcome] = []
     for plan in plans:
         request = plan.request
-        existing = current.get((request.channel.value, request.type.value))
+        existing = current.get((plan.channel.value, plan.type.value))
         details = _details(plan, existing)
         old_status = existing["status"] if existing else None
-        if old_status == request.status.value:
+        repeated = old_status == request.status.value
+        outcomes.append(SubscriptionOutcome(plan.channel, plan.type, request.status, repeated))
+        if repeated:
             if request.status is SubscriptionStatus.SUBSCRIBED:
                 entries.append(
                     ActivityEntry(
@@ -297,14 +322,14 @@ async def _apply_subscriptions(
                 details=details,
             )
         )
-    return entries
+    return entries, outcomes
 
 
 def _details(plan: _Plan, existing: dict[str, Any] | None) -> dict[str, Any]:
     source_number = _source_number(plan, existing)
     return {
-        "channel": plan.request.channel.value,
-        "type": plan.request.type.value,
+        "channel": plan.channel.value,
+        "type": plan.type.value,
         "signup_source_id": None if source_number is None else str(source_number),
         "locale": plan.locale,
     }
@@ -330,8 +355,8 @@ def _row(
     return {
         "workspace_id": actor.workspace_id,
         "profile_id": profile_id,
-        "channel": request.channel.value,
-        "type": request.type.value,
+        "channel": plan.channel.value,
+        "type": plan.type.value,
         "status": request.status.value,
         "source_number": _source_number(plan, existing),
         "locale": plan.locale or previous.get("locale"),

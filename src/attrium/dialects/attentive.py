@@ -46,6 +46,7 @@ from attrium.dialects.common import (
     vendor_setting,
     vendor_status,
 )
+from attrium.dialects.mounts import DIALECT_PREFIXES
 from attrium.subscriptions import service as subscriptions
 from attrium.subscriptions.models import (
     Channel,
@@ -165,7 +166,7 @@ ATTENTIVE_FIELDS = [
 ]
 
 router = APIRouter(
-    prefix="/compat/attentive",
+    prefix=DIALECT_PREFIXES["attentive"],
     tags=["dialect: attentive"],
     route_class=dialect_route(render_error, ATTENTIVE_FIELDS),
 )

@@ -10,5 +10,6 @@ from tests.support.tls import TlsListener, tls_listener
 
 @pytest.fixture(scope="session")
 def https(backend: LiveBackend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsListener]:
-    with tls_listener(backend, tmp_path_factory.mktemp(f"tls-{backend.name}")) as listener:
+    folder = tmp_path_factory.mktemp(f"tls-{backend.name}")
+    with tls_listener(backend, folder, dialects=("customerio",)) as listener:
         yield listener

@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     def _dialect_port_pairs(cls, value: Any) -> Any:
         if isinstance(value, str):
             return parse_dialect_ports(value.split(",") if value.strip() else [])
+        if isinstance(value, list):  # `--dialect-port`, repeated
+            return parse_dialect_ports(value)
         return value
 
     @field_validator("dialect_ports")

@@ -114,6 +114,9 @@ WRONG_METHODS = [
     ("DELETE", "/compat/invisible-collector/customers", invisible_collector_shape),
     ("DELETE", "/customers/5/attributes", invisible_collector_shape),
     ("GET", "/compat/optimove/Customers/AddCustomerAttribute", optimove_shape),
+    ("OPTIONS", "/api/v1/customers/5", customerio_shape),
+    ("OPTIONS", "/compat/attentive/v2/user/attributes", attentive_shape),
+    ("TRACE", "/customers", invisible_collector_shape),
 ]
 
 
@@ -122,6 +125,13 @@ def test_unknown_routes_and_methods_are_the_vendors_404(
     raw: httpx.Client, method: str, path: str, shape: VendorShape
 ) -> None:
     assert_vendor_404(raw.request(method, path), shape)
+
+
+def test_head_of_a_write_route_is_the_vendors_404_without_a_body(raw: httpx.Client) -> None:
+    answer = raw.head("/compat/optimove/Customers/AddCustomerAttribute")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.content == b""
 
 
 def test_the_native_api_and_the_ui_keep_their_paths(raw: httpx.Client) -> None:

@@ -98,7 +98,8 @@ def vendor_path(field: str, fields: FieldPaths) -> str:
     return field
 
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# RFC 9110's methods and PATCH: whatever a client sends under a dialect's prefix.
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 
 
 class UnknownRoute(NotFound):

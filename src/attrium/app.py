@@ -15,6 +15,7 @@ from attrium.attributes.api import router as attributes_router
 from attrium.attributes.stats import StatsCompactor
 from attrium.auth.api import router as keys_router
 from attrium.core import api_docs, logs, metrics, problems
+from attrium.core.aliases import PathAliases
 from attrium.core.database import Database
 from attrium.core.errors import Unavailable
 from attrium.core.jsonio import JsonResponse
@@ -27,6 +28,7 @@ from attrium.customers.api import router as customers_router
 from attrium.dialects.attentive import router as attentive_router
 from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
+from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             ("POST", "/v1/customers/batch"): settings.max_batch_bytes,
         },
         prefix_headers={UI_PREFIX: UI_SECURITY_HEADERS},
+        aliases=dialect_aliases(settings),
     )
     logs.route_through_logging()
     problems.install(app)
@@ -174,6 +177,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JsonResponse({"status": "ready"})
 
     return app
+
+
+def dialect_aliases(settings: Settings) -> PathAliases:
+    """Vendor paths at the root of the main port, and the ports given to one dialect
+    (dialects/mounts.py)."""
+    return PathAliases(
+        at_root={path: DIALECT_PREFIXES[name] for path, name in ROOT_PATHS.items()},
+        by_port={port: DIALECT_PREFIXES[name] for name, port in settings.dialect_ports.items()},
+    )
 
 
 def create_default_app() -> FastAPI:

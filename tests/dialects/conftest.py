@@ -13,7 +13,8 @@ from tests.support.workspaces import TestWorkspace
 
 @pytest.fixture(scope="session")
 def https(backend: LiveBackend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsListener]:
-    with tls_listener(backend, tmp_path_factory.mktemp(f"tls-{backend.name}")) as listener:
+    folder = tmp_path_factory.mktemp(f"tls-{backend.name}")
+    with tls_listener(backend, folder, dialects=("customerio",)) as listener:
         yield listener
 
 

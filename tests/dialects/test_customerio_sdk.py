@@ -1,12 +1,16 @@
 """The official `customerio` Python client, unmodified, against Attrium.
 
-Only its host, port and URL prefix (the base URL) and its credentials change; it
+Only its host, port and credentials change, and its URL prefix where it must: every
+test runs with the client pointed at the dialect's prefix, with its default prefix
+(`/api/v1`) at the root of the main port, and with its default prefix at the root of
+a port given to the dialect (`attrium serve --dialect-port customerio=PORT`). It
 speaks HTTPS only, so it talks to an HTTPS listener whose test CA it is told to trust
 the standard way (`REQUESTS_CA_BUNDLE`).
 """
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -15,18 +19,30 @@ from customerio import CustomerIO, CustomerIOException
 from tests.support.tls import TlsListener
 from tests.support.workspaces import TestWorkspace
 
+PREFIX = "/compat/customerio/api/v1"
 
-@pytest.fixture
+
+def where(https: TlsListener, served_at: str) -> dict[str, Any]:
+    """The client's host, port and URL prefix for each place the dialect answers."""
+    if served_at == "prefix":
+        return {"host": https.host, "port": https.port, "url_prefix": PREFIX}
+    if served_at == "root":  # the client's own default prefix, /api/v1
+        return {"host": https.host, "port": https.port}
+    return {"host": https.host, "port": https.dialect_ports["customerio"]}
+
+
+@pytest.fixture(params=["prefix", "root", "dialect port"])
 def cio(
-    https: TlsListener, workspace: TestWorkspace, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    https: TlsListener,
+    workspace: TestWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[CustomerIO]:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(https.ca_bundle))
     client = CustomerIO(
         site_id=workspace.workspace.workspace_id,
         api_key=workspace.token,
-        host=https.host,
-        port=https.port,
-        url_prefix="/compat/customerio/api/v1",
+        **where(https, request.param),
     )
     with client:
         yield client
@@ -74,9 +90,7 @@ def test_wrong_credentials_are_refused(
     client = CustomerIO(
         site_id="not-this-workspace",
         api_key=workspace.token,
-        host=https.host,
-        port=https.port,
-        url_prefix="/compat/customerio/api/v1",
+        **where(https, "dialect port"),
     )
     with client, pytest.raises(CustomerIOException, match="401"):
         client.identify(id="5", plan="a")

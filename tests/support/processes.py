@@ -58,8 +58,9 @@ class Deployment:
 
         return asyncio.run(work())
 
-    def start(self, **extra_env: str) -> "ServerProcess":
-        server = ServerProcess.start(self.env | extra_env, self.folder)
+    def start(self, *args: str, **extra_env: str) -> "ServerProcess":
+        """A server with these `attrium serve` options and settings besides the deployment's."""
+        server = ServerProcess.start(self.env | extra_env, self.folder, args)
         self.servers.append(server)
         return server
 
@@ -94,12 +95,14 @@ class ServerProcess:
     log: Path
 
     @classmethod
-    def start(cls, env: dict[str, str], folder: Path) -> "ServerProcess":
+    def start(
+        cls, env: dict[str, str], folder: Path, args: tuple[str, ...] = ()
+    ) -> "ServerProcess":
         port = free_port()
         log = folder / f"server-{port}.log"
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "attrium", "serve", "--port", str(port)],
+                [sys.executable, "-m", "attrium", "serve", "--port", str(port), *args],
                 env=env,
                 cwd=folder,
                 stdout=output,

@@ -3,22 +3,23 @@ it pulls in the server (SQLAlchemy, the migrations, uvicorn), which the remote
 commands must not pay for."""
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
+from pydantic import ValidationError
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from attrium.auth import service as keys
 from attrium.cli.output import people
+from attrium.core import serving
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError
 from attrium.core.migrate import migrate
-from attrium.core.serving import uvicorn_options
-from attrium.core.settings import get_settings
+from attrium.core.settings import Settings, get_settings
 from attrium.workspaces import service as workspaces
 
 Result = TypeVar("Result")
@@ -92,19 +93,34 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def serve(host: str | None, port: int | None, workers: int) -> None:
-    settings = get_settings()
-    run_with_database(_bootstrap, may_create=True)
-    uvicorn.run(
-        "attrium.app:create_default_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        loop="uvloop",
-        log_level="info",
-        **uvicorn_options(settings),
+def serve(host: str | None, port: int | None, workers: int, dialect_ports: list[str]) -> None:
+    """Migrate, then serve; `dialect_ports` (`name=port`) replace ATTRIUM_DIALECT_PORTS."""
+    overrides: dict[str, Any] = {"host": host, "port": port}
+    overrides = {name: value for name, value in overrides.items() if value is not None}
+    if dialect_ports:
+        overrides["dialect_ports"] = dialect_ports
+    settings = checked_settings(overrides)
+    # The app's factory reads its settings from the environment (in every worker).
+    os.environ["ATTRIUM_DIALECT_PORTS"] = ",".join(
+        f"{name}={number}" for name, number in settings.dialect_ports.items()
     )
+    get_settings.cache_clear()
+    run_with_database(_bootstrap, may_create=True)
+    serving.run(settings, workers)
+
+
+def checked_settings(overrides: dict[str, Any]) -> Settings:
+    """The settings from the environment and `overrides`; a bad one is one line and exit 1."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        _fail("; ".join(_setting_problem(problem) for problem in error.errors()))
+
+
+def _setting_problem(problem: Any) -> str:
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    name = ".".join(str(part) for part in problem["loc"])
+    return f"{name}: {message}" if name and not message.startswith(name) else message
 
 
 async def _bootstrap(database: Database) -> None:

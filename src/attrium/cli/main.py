@@ -50,11 +50,21 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to bind")] = None,
     port: Annotated[int | None, typer.Option(help="port to bind")] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    dialect_ports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dialect-port",
+            metavar="NAME=PORT",
+            help="also serve a dialect (attentive, customerio, invisible-collector, "
+            "optimove) at the root of a port of its own; repeatable; replaces "
+            "ATTRIUM_DIALECT_PORTS",
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations, then serve the API."""
     from attrium.cli import admin
 
-    admin.serve(host, port, workers)
+    admin.serve(host, port, workers, dialect_ports or [])
 
 
 @app.command(name="migrate")

@@ -5,6 +5,7 @@ One layer rather than a stack of them, because each ASGI layer wraps `send` and
 
 - takes the client's `X-Request-ID` if it is safe, else makes one, and binds it to
   every log line of the request;
+- moves a request to an alias (core/aliases.py) to where its route is mounted;
 - refuses a body announced larger than the limit (413, before routing), and gives
   `receive` both limits: the body size, and the deadline for each part of the body
   (a client that stalls gets 408);
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from attrium.core import logs, metrics
+from attrium.core.aliases import PathAliases
 from attrium.core.deadlines import deadlines
 from attrium.core.errors import (
     AttriumError,
@@ -72,6 +74,8 @@ class FrontDoorSettings:
     upload_limits: Mapping[tuple[str, str], int] = field(default_factory=dict)
     # path prefix -> security headers of the pages under it (instead of the API's)
     prefix_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # paths served by routes mounted elsewhere: vendor paths, dialect ports
+    aliases: PathAliases = field(default_factory=PathAliases)
 
 
 class FrontDoor:
@@ -81,6 +85,7 @@ class FrontDoor:
         self.app = app
         self.table = table
         self.settings = settings
+        self.aliases = settings.aliases if settings.aliases else None
         self.api_defaults = _defaults({})
         self.prefix_defaults = [
             (prefix.rstrip("/"), _defaults(own)) for prefix, own in settings.prefix_headers.items()
@@ -91,6 +96,9 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        sent_path: str = scope["path"]
+        if self.aliases is not None:
+            self.aliases.apply(scope)
         request_id = _request_id(scope)
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -100,7 +108,7 @@ class FrontDoor:
             await self._serve(scope, receive, answer.send)
         finally:
             seconds = time.perf_counter() - started
-            self._record(scope, answer.status, seconds, state.get("key_id"), request_id)
+            self._record(scope, sent_path, answer.status, seconds, state.get("key_id"), request_id)
             reset_contextvars(**bound)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -131,12 +139,18 @@ class FrontDoor:
         return self.api_defaults
 
     def _record(
-        self, scope: Scope, status: int, seconds: float, key_id: str | None, request_id: str
+        self,
+        scope: Scope,
+        path: str,
+        status: int,
+        seconds: float,
+        key_id: str | None,
+        request_id: str,
     ) -> None:
         route = _route_template(scope)
         method = scope["method"]
         metrics.observe(method, route, status, seconds)
-        logs.access(method, scope["path"], route, status, seconds, key_id, request_id)
+        logs.access(method, path, route, status, seconds, key_id, request_id)
 
 
 class _Answer:

@@ -11,10 +11,16 @@ that also wakes the client) cost more server CPU than the rest of the HTTP layer
 """
 
 import asyncio
+import contextlib
 import functools
+import logging
+import socket
+import sys
 from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.supervisors import Multiprocess
 
 from attrium.core.deadlines import deadlines
 from attrium.core.errors import RequestTimeout
@@ -126,3 +132,54 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         ),
         "access_log": False,
     }
+
+
+_log = logging.getLogger("uvicorn.error")
+STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start
+
+
+def run(settings: Settings, workers: int) -> None:
+    """What `uvicorn.run` does for `attrium serve`, listening on the main port and on every
+    dialect port (`settings.dialect_ports`) at once.
+
+    One server (or one per worker) takes every socket, so a dialect port shares the
+    process's database, caches and rate limits; the app tells the ports apart by the
+    address each connection arrived on (core/aliases.py). The app comes from its factory,
+    which reads the settings from the environment, in each worker too.
+    """
+    config = uvicorn.Config(
+        "attrium.app:create_default_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        loop="uvloop",
+        log_level="info",
+        **uvicorn_options(settings),
+    )
+    sockets = [config.bind_socket()]
+    for name, port in settings.dialect_ports.items():
+        sockets.append(_bind(config, name, port))
+    if workers > 1:
+        Multiprocess(config, sockets=sockets).run()
+        return
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=sockets)
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+def _bind(config: uvicorn.Config, name: str, port: int) -> socket.socket:
+    """A listening socket for a dialect's port, at the main port's address."""
+    family = socket.AF_INET6 if config.host and ":" in config.host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, port))
+    except OSError as error:
+        _log.error("cannot serve the %s dialect on port %d: %s", name, port, error.strerror)
+        sys.exit(STARTUP_FAILURE)
+    _log.info("Serving the %s dialect on http://%s:%d", name, config.host, port)
+    sock.set_inheritable(True)  # for the workers
+    return sock

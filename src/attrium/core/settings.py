@@ -1,9 +1,12 @@
 """Server configuration, read from `ATTRIUM_*` environment variables (and `.env`)."""
 
 from functools import lru_cache
+from typing import Annotated, Any, Self
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from attrium.dialects.mounts import DIALECT_PREFIXES
 
 
 class Settings(BaseSettings):
@@ -28,6 +31,11 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="address `attrium serve` binds")
     port: int = Field(default=8000, description="port `attrium serve` binds")
+    dialect_ports: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="dialects `attrium serve` also serves at the root of a port of their "
+        "own, as `name=port` pairs separated by commas (attentive=8101,customerio=8102)",
+    )
 
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="request body limit (413)")
     max_batch_bytes: int = Field(
@@ -143,6 +151,49 @@ class Settings(BaseSettings):
     )
     outbound_timeout_seconds: float = Field(default=10.0, gt=0, description="per attempt")
     outbound_max_attempts: int = Field(default=3, ge=1, le=10, description="tries per call")
+
+    @field_validator("dialect_ports", mode="before")
+    @classmethod
+    def _dialect_port_pairs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_dialect_ports(value.split(",") if value.strip() else [])
+        if isinstance(value, list):  # `--dialect-port`, repeated
+            return parse_dialect_ports(value)
+        return value
+
+    @field_validator("dialect_ports")
+    @classmethod
+    def _known_dialects_on_valid_ports(cls, ports: dict[str, int]) -> dict[str, int]:
+        for name, port in ports.items():
+            if name not in DIALECT_PREFIXES:
+                known = ", ".join(DIALECT_PREFIXES)
+                raise ValueError(f"unknown dialect {name!r} (known: {known})")
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} of {name!r} is not between 1 and 65535")
+        return ports
+
+    @model_validator(mode="after")
+    def _dialect_ports_apart(self) -> Self:
+        taken = {self.port: "the main port"}
+        for name, port in self.dialect_ports.items():
+            if port in taken:
+                raise ValueError(f"dialect_ports: {name!r} asks for port {port}, {taken[port]}")
+            taken[port] = f"the port of {name!r}"
+        return self
+
+
+def parse_dialect_ports(pairs: list[str]) -> dict[str, int]:
+    """`name=port` pairs as a mapping; a malformed pair is a ValueError naming it."""
+    ports: dict[str, int] = {}
+    for pair in pairs:
+        name, separator, port = pair.strip().partition("=")
+        name = name.strip()
+        if not separator or not name or not port.strip().isdigit():
+            raise ValueError(f"{pair.strip()!r} is not name=port (such as attentive=8101)")
+        if name in ports:
+            raise ValueError(f"dialect {name!r} is given two ports")
+        ports[name] = int(port)
+    return ports
 
 
 @lru_cache

@@ -53,6 +53,7 @@ from attrium.dialects.common import (
     first_message,
     vendor_status,
 )
+from attrium.dialects.mounts import DIALECT_PREFIXES
 from attrium.subscriptions.models import (
     Channel,
     SubscriptionRequest,
@@ -120,7 +121,7 @@ SUBSCRIBE_FIELDS = [
 ]
 
 router = APIRouter(
-    prefix="/compat/attentive",
+    prefix=DIALECT_PREFIXES["attentive"],
     tags=["dialect: attentive"],
     route_class=dialect_route(render_error, ATTENTIVE_FIELDS),
 )

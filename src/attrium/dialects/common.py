@@ -98,18 +98,24 @@ def vendor_path(field: str, fields: FieldPaths) -> str:
     return field
 
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# RFC 9110's methods and PATCH: whatever a client sends under a dialect's prefix.
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
+
+class UnknownRoute(NotFound):
+    """No route of the dialect has this path, or takes this method there."""
 
 
 def answer_unknown_routes(router: APIRouter) -> None:
     """Answer unknown paths under the dialect's prefix with 404 in the vendor's shape.
 
-    Register it after every real route: it matches whatever they do not.
+    A known path called with another method gets the same 404: no vendor documents a
+    405. Register it after every real route: it matches whatever they do not.
     """
 
     @router.api_route("/{path:path}", methods=ALL_METHODS, include_in_schema=False)
-    async def unknown_route(path: str) -> Response:
-        raise NotFound(f"no route {path!r} here")
+    async def unknown_route(path: str, request: Request) -> Response:
+        raise UnknownRoute(f"no route {request.method} /{path} in this API")
 
 
 def bearer_actor(

@@ -31,7 +31,13 @@ from attrium.core.settings import Settings
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, custom_ref, normalise
 from attrium.customers.models import Customer, CustomerWrite
-from attrium.dialects.common import bearer_actor, dialect_route
+from attrium.dialects.common import (
+    UnknownRoute,
+    answer_unknown_routes,
+    bearer_actor,
+    dialect_route,
+)
+from attrium.dialects.mounts import DIALECT_PREFIXES
 
 SOURCE = "invisible-collector"
 VAT_IDENTIFIER = "vatNumber"
@@ -50,6 +56,8 @@ def ic_error(error: AttriumError) -> Response:
     """The vendor's error body; a body that is not a JSON document is a 422 there too."""
     status = 422 if isinstance(error, MalformedRequest | ValidationFailed) else error.status
     message = _MESSAGES.get(status, error.detail)
+    if isinstance(error, UnknownRoute):
+        message = "Not Found"  # no customer is missing: the route is
     if status == 422:
         message = f"Unprocessable request: {error.detail}"
     body: dict[str, Any] = {"code": status, "message": message}
@@ -65,7 +73,7 @@ Reader = Annotated[Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(bearer_actor(SOURCE, Scope.ATTRIBUTES_WRITE))]
 
 router = APIRouter(
-    prefix="/compat/invisible-collector",
+    prefix=DIALECT_PREFIXES["invisible-collector"],
     tags=["invisible-collector"],
     route_class=dialect_route(ic_error),
 )
@@ -281,3 +289,6 @@ def _string_map(body: Any) -> dict[str, str]:
     if errors:
         raise ValidationFailed("; ".join(error.message for error in errors), errors)
     return body
+
+
+answer_unknown_routes(router)

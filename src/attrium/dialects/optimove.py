@@ -43,7 +43,8 @@ from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
 from attrium.customers.models import CustomerWrite
 from attrium.dialects import callbacks
-from attrium.dialects.common import dialect_route, header_key_actor
+from attrium.dialects.common import answer_unknown_routes, dialect_route, header_key_actor
+from attrium.dialects.mounts import DIALECT_PREFIXES
 from attrium.dialects.optimove_schemas import (
     AddAttributeRequest,
     AttributeValue,
@@ -75,7 +76,9 @@ Writer = Annotated[Actor, optimove_key(Scope.ATTRIBUTES_WRITE)]
 ApiAdmin = Annotated[Actor, optimove_key(Scope.CATALOG_ADMIN)]
 
 router = APIRouter(
-    prefix="/compat/optimove", tags=["optimove"], route_class=dialect_route(optimove_error)
+    prefix=DIALECT_PREFIXES["optimove"],
+    tags=["optimove"],
+    route_class=dialect_route(optimove_error),
 )
 
 
@@ -363,3 +366,6 @@ class ValueWriter:
             answer["errors"] = self.errors
         answer["requestId"] = str(uuid4())
         return answer
+
+
+answer_unknown_routes(router)

@@ -1,4 +1,4 @@
-"""Customer.io Track API routes, under `/compat/customerio/api/v1`.
+"""Customer.io Track API routes, under `/compat/customerio/api/v1` (and `/api/v1`).
 
 Seed 004 and the vendor's public reference: HTTP Basic `site_id:api_key` (the site
 id is the workspace id), people addressed by id, email or `cio_<profile id>`, and
@@ -51,6 +51,7 @@ from attrium.dialects.customerio.people import (
     merge_side_ref,
     person_ref,
 )
+from attrium.dialects.mounts import DIALECT_PREFIXES
 from attrium.identity import merge as merging
 from attrium.identity import service as identity
 
@@ -134,7 +135,7 @@ CUSTOMERIO_FIELDS = [
 ]
 
 router = APIRouter(
-    prefix="/compat/customerio/api/v1",
+    prefix=DIALECT_PREFIXES["customerio"],
     tags=["dialect: customer.io"],
     route_class=dialect_route(render_error, CUSTOMERIO_FIELDS),
 )
@@ -145,7 +146,7 @@ OK: dict[str, Any] = {}
 
 
 @lean  # the Track API's hot write (core/lean.py)
-@router.put("/customers/{identifier}")
+@router.put("/api/v1/customers/{identifier}")
 async def identify(
     identifier: str,
     db: DatabaseDep,
@@ -166,7 +167,7 @@ async def identify(
     return JsonResponse(OK)
 
 
-@router.delete("/customers/{identifier}")
+@router.delete("/api/v1/customers/{identifier}")
 async def delete(identifier: str, db: DatabaseDep, actor: TrackActor) -> Response:
     """Delete a person; deleting nobody is not an error."""
     with contextlib.suppress(NotFound):
@@ -174,7 +175,7 @@ async def delete(identifier: str, db: DatabaseDep, actor: TrackActor) -> Respons
     return JsonResponse(OK)
 
 
-@router.post("/merge_customers")
+@router.post("/api/v1/merge_customers")
 async def merge_customers(
     db: DatabaseDep,
     settings: SettingsDep,
@@ -194,14 +195,14 @@ async def merge_customers(
     return JsonResponse(OK)
 
 
-@router.post("/customers/{identifier}/suppress")
+@router.post("/api/v1/customers/{identifier}/suppress")
 async def suppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Response:
     """Delete a person and refuse their identifiers from now on."""
     await identity.suppress(db, actor, person_ref(identifier, "identifier"))
     return JsonResponse(OK)
 
 
-@router.post("/customers/{identifier}/unsuppress")
+@router.post("/api/v1/customers/{identifier}/unsuppress")
 async def unsuppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Response:
     """Allow a suppressed person's identifiers again; unsuppressing nobody is not an error."""
     with contextlib.suppress(NotFound):

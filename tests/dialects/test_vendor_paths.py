@@ -110,7 +110,7 @@ UNKNOWN_ROUTES = [
 WRONG_METHODS = [
     ("PATCH", "/compat/customerio/api/v1/customers/5", customerio_shape),
     ("PATCH", "/api/v1/customers/5", customerio_shape),
-    ("GET", "/compat/attentive/v1/attributes/custom", attentive_shape),
+    ("DELETE", "/compat/attentive/v1/attributes/custom", attentive_shape),
     ("DELETE", "/compat/invisible-collector/customers", invisible_collector_shape),
     ("DELETE", "/customers/5/attributes", invisible_collector_shape),
     ("GET", "/compat/optimove/Customers/AddCustomerAttribute", optimove_shape),

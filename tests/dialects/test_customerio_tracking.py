@@ -145,7 +145,8 @@ def test_bad_devices_answer_400_in_the_vendors_shape(track: httpx.Client) -> Non
         ({"device": "tok"}, "device"),
         ({"device": {"platform": "ios"}}, "device.id"),
         ({"device": {"id": "t"}}, "device.platform"),
-        ({"device": {"id": "t", "platform": "windows"}}, "platform"),
+        ({"device": {"id": "t", "platform": "windows"}}, "device.platform: platform is one of"),
+        ({"device": {"id": "t" * 1001, "platform": "ios"}}, "device.id: a device id holds"),
         ({"device": {"id": "t", "platform": "ios", "last_used": "now"}}, "device.last_used"),
         ({"device": {"id": "t", "platform": "ios", "colour": 1}}, "device.colour"),
     ]

@@ -252,7 +252,10 @@ async def add_device(
     """Add or update a person's device."""
     device = tracking.device_of(body)
     ref = person_ref(identifier, "identifier")
-    await _for_person(db, settings, actor, ref, lambda: devices.put(db, actor, ref, device))
+    try:
+        await _for_person(db, settings, actor, ref, lambda: devices.put(db, actor, ref, device))
+    except ValidationFailed as refused:
+        raise tracking.under_device(refused) from None
     return JsonResponse(OK)
 
 

@@ -8,6 +8,7 @@ as the same with `"type": "page"`, `track_anonymous` as `POST /events` with an
 `DELETE /customers/{id}/devices/{device_id}`; times are Unix seconds.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,12 @@ def device_of(body: dict[str, Any]) -> DeviceInput:
         last_used=_moment(device.get("last_used"), "device.last_used"),
         attributes=attributes,
     )
+
+
+def under_device(refused: ValidationFailed) -> ValidationFailed:
+    """The device service's refusal, its fields named where the body holds them."""
+    errors = [replace(error, field=f"device.{error.field}") for error in refused.errors]
+    return ValidationFailed(refused.detail, errors)
 
 
 def _event(body: dict[str, Any]) -> EventInput:

@@ -25,11 +25,13 @@ from attrium.core.ratelimit import rate_limiter
 from attrium.core.routing import RouteTable
 from attrium.core.settings import Settings, get_settings
 from attrium.customers.api import router as customers_router
+from attrium.devices.api import router as devices_router
 from attrium.dialects.attentive import router as attentive_router
 from attrium.dialects.customerio import router as customerio_router
 from attrium.dialects.invisible_collector import router as invisible_collector_router
 from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
+from attrium.events.api import router as events_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         imports_router,
         export_router,
         customers_router,
+        events_router,
+        devices_router,
         attributes_router,
         keys_router,
         workspace_router,

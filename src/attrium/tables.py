@@ -6,6 +6,7 @@ from attrium.attributes.store import attribute_definitions
 from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
+from attrium.devices.store import devices
 from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.objects.store import object_types, objects, relationships
@@ -29,6 +30,7 @@ __all__ = [
     "attribute_stats",
     "customer_identifiers",
     "customers",
+    "devices",
     "import_chunks",
     "import_errors",
     "import_jobs",

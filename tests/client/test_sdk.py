@@ -224,3 +224,22 @@ def test_a_client_without_a_key_is_refused_at_construction(monkeypatch: pytest.M
         Client("http://127.0.0.1:9")
     with pytest.raises(MissingKey):
         AsyncClient("http://127.0.0.1:9", " ")
+
+
+def test_events_and_devices(workspace: TestWorkspace) -> None:
+    with sdk(workspace) as attrium:
+        attrium.put_customer("c1", anonymous_id="cookie-1")
+        happened = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+        entry = attrium.record_event("c1", "purchase", {"sku": "A"}, timestamp=happened)
+        assert (entry.type, entry.created_at) == ("event", happened)
+        anonymous = attrium.record_anonymous_event("view", anonymous_id="cookie-1")
+        assert anonymous.profile_id == entry.profile_id
+        logged = list(attrium.iter_activity_log(event="purchase"))
+        assert [item.id for item in logged] == [entry.id]
+        device = attrium.put_device("c1", "tok-1", "ios", attributes={"app": "1"})
+        assert attrium.list_devices("c1") == [device]
+        assert attrium.get_customer("c1").devices == [device]
+        attrium.delete_device("c1", "tok-1")
+        assert attrium.list_devices("c1") == []
+        with pytest.raises(NotFound):
+            attrium.delete_device("c1", "tok-1")

@@ -121,3 +121,43 @@ def test_an_id_with_a_slash_reaches_its_customer(cio: CustomerIO, api: httpx.Cli
     assert api.get("/v1/customers/shop%2F42").json()["attributes"] == {"plan": "gold"}
     cio.delete(customer_id="shop/42")
     assert api.get("/v1/customers/shop%2F42").status_code == 404
+
+
+def test_track_backfill_and_pageview_become_events(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="gold")
+    cio.track(customer_id="5", name="purchase", data={"price": 23.45})
+    happened = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    cio.track(customer_id="5", name="signup", id="01HF0000000000000000000000", timestamp=happened)
+    cio.backfill(customer_id="5", name="renewal", timestamp=1600000000, plan="gold")
+    cio.pageview(customer_id="5", page="/pricing", referer="/")
+    items = api.get("/v1/activity", params={"type": "event", "customer": "5"}).json()["items"]
+    by_name = {item["details"]["name"]: item for item in items}
+    assert by_name["purchase"]["details"]["data"] == {"price": 23.45}
+    assert by_name["signup"]["created_at"] == "2023-11-14T22:13:20Z"
+    assert by_name["renewal"]["details"]["data"] == {"plan": "gold"}
+    assert by_name["/pricing"]["details"]["type"] == "page"
+
+
+def test_track_anonymous(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", anonymous_id="anon-1")
+    cio.track_anonymous(anonymous_id="anon-1", name="invite", data={"to": "f@example.com"})
+    cio.track_anonymous(anonymous_id="", name="visit")
+    [invite] = api.get("/v1/activity", params={"event": "invite", "customer": "5"}).json()["items"]
+    assert invite["details"]["data"] == {"to": "f@example.com"}
+    [visit] = api.get("/v1/activity", params={"event": "visit"}).json()["items"]
+    assert visit["profile_id"] is None
+
+
+def test_add_and_delete_device(cio: CustomerIO, api: httpx.Client) -> None:
+    cio.identify(id="5", plan="gold")
+    cio.add_device(customer_id="5", device_id="tok-1", platform="ios", last_used=1700000000)
+    [device] = api.get("/v1/customers/5").json()["devices"]
+    assert (device["id"], device["platform"], device["last_used"]) == (
+        "tok-1",
+        "ios",
+        "2023-11-14T22:13:20Z",
+    )
+    cio.delete_device(customer_id="5", device_id="tok-1")
+    assert api.get("/v1/customers/5").json()["devices"] == []
+    with pytest.raises(CustomerIOException, match="400"):
+        cio.add_device(customer_id="5", device_id="tok-2", platform="windows")

@@ -70,6 +70,7 @@ def test_subscriptions_relationships_and_activity_move(api: httpx.Client) -> Non
         "topic_preferences": 0,
         "unsubscribes": 0,
         "relationships": 1,
+        "devices": 0,
         "activity": answer.json()["moved_rows"]["activity"],
     }
     state = api.get("/v1/customers/p/subscriptions").json()

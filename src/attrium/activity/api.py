@@ -48,6 +48,9 @@ async def search_activity(
     actor: Reader,
     customer: Annotated[str | None, Query(description="any customer reference")] = None,
     attribute: str | None = None,
+    event: Annotated[
+        str | None, Query(description="an event's name: its `event` entries only")
+    ] = None,
     type: Annotated[str | None, Query(description="activity types, comma-separated")] = None,
     since: Moment = None,
     until: Moment = None,
@@ -58,6 +61,7 @@ async def search_activity(
     wanted = queries.ActivityFilter(
         customer=None if customer is None else parse_ref(customer, settings.max_identifier_bytes),
         attribute=attribute,
+        event=event,
         types=queries.parse_types(type),
         since=since,
         until=until,

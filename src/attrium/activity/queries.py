@@ -9,9 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityType
-from attrium.activity.store import CUSTOMER_CHANGE_TYPES, concerns, fetch, newest_first
+from attrium.activity.store import (
+    CUSTOMER_CHANGE_TYPES,
+    IS_EVENT,
+    concerns,
+    event_name,
+    fetch,
+    newest_first,
+)
 from attrium.activity.store import activity as activity_table
 from attrium.auth.actor import Actor
+from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import FieldError, NotFound, ValidationFailed
@@ -26,6 +34,7 @@ DEFAULT_WINDOW = timedelta(days=1)
 class ActivityFilter:
     customer: CustomerRef | None = None
     attribute: str | None = None
+    event: str | None = None  # an event's name: its `event` entries only
     types: tuple[str, ...] = ()
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
@@ -80,6 +89,8 @@ async def search(
             query = query.where(activity_table.c.profile_id == profile_id)
         if wanted.attribute is not None:
             query = query.where(concerns(connection, actor.workspace_id, wanted.attribute))
+        if wanted.event is not None:
+            query = query.where(IS_EVENT, event_name(sql.backend_of(connection)) == wanted.event)
         if wanted.types:
             query = query.where(activity_table.c.type.in_(wanted.types))
         if wanted.since is not None:

@@ -54,6 +54,10 @@ class ActivityType(StrEnum):
     KEY_CREATED = "key_created"
     KEY_REVOKED = "key_revoked"
     SETTINGS_CHANGED = "settings_changed"
+    EVENT = "event"
+    DEVICE_ADDED = "device_added"
+    DEVICE_CHANGED = "device_changed"
+    DEVICE_REMOVED = "device_removed"
 
 
 # Not frozen: a frozen dataclass's __init__ costs twice as much, and an import makes

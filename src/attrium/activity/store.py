@@ -14,6 +14,7 @@ from sqlalchemy import (
     column,
     delete,
     func,
+    literal_column,
     select,
     table,
     text,
@@ -258,3 +259,18 @@ def concerns(connection: AsyncConnection, workspace_id: str, name: str) -> Colum
     return activity.c.activity_id.in_(
         select(side.activity_id).where(side.workspace_id == workspace_id, side.attribute == name)
     )
+
+
+# Event entries (`events.service`): the event's name in `details`, its time in
+# `created_at`. Migration 0011_devices indexes (workspace_id, profile_id, name,
+# created_at) of these entries alone; the index is used only when a query spells the
+# type and the name's expression as the index does, so both are literals, not parameters.
+EVENT_TYPE = "event"
+IS_EVENT = activity.c.type == literal_column(f"'{EVENT_TYPE}'")
+
+
+def event_name(backend: str) -> ColumnElement[Any]:
+    """An event entry's name, as its index spells it."""
+    if backend == "postgresql":
+        return activity.c.details.op("->>", return_type=Text)(literal_column("'name'"))
+    return func.json_extract(activity.c.details, literal_column("'$.name'"), type_=Text)

@@ -11,6 +11,7 @@ from attrium.client.declare import Route
 from attrium.client.endpoints import (
     catalog,
     customers,
+    events,
     identity,
     imports,
     objects,
@@ -38,6 +39,14 @@ class Methods:
     iter_activity_log = customers.iter_activity_log
     iter_attribute_changes = customers.iter_attribute_changes
     export_customers = customers.export_customers
+
+    # Events and devices.
+
+    record_event = events.record_event
+    record_anonymous_event = events.record_anonymous_event
+    list_devices = events.list_devices
+    put_device = events.put_device
+    delete_device = events.delete_device
 
     # The attribute catalog.
 

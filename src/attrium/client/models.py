@@ -15,6 +15,15 @@ class Model(BaseModel):
 # Customers and the catalog.
 
 
+class Device(Model):
+    id: str
+    platform: str
+    last_used: datetime | None
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
 class Customer(Model):
     id: str | None
     profile_id: str
@@ -26,6 +35,7 @@ class Customer(Model):
     # None when the key may not read customers: a write then answers what it sent.
     created_at: datetime | None
     updated_at: datetime | None
+    devices: list[Device] | None = None  # in `get_customer` only
 
 
 class BatchResult(Model):

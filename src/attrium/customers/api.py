@@ -29,8 +29,10 @@ from attrium.customers.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    CustomerProfileOut,
     customer_body,
 )
+from attrium.devices import service as device_service
 
 Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
@@ -167,12 +169,14 @@ def _conflict_of(outcome: WriteOutcome) -> AttriumError | None:
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerOut)
+@router.get("/{customer_id}", response_model=CustomerProfileOut)
 async def get_customer(
     customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Reader
 ) -> Response:
-    ref = parse_ref(customer_id, settings.max_identifier_bytes)
-    return JsonResponse(customer_body(await service.get(db, actor, ref)))
+    """The customer, with its devices."""
+    customer = await service.get(db, actor, parse_ref(customer_id, settings.max_identifier_bytes))
+    devices = await device_service.devices_of(db, actor, customer.profile_id)
+    return JsonResponse({**customer_body(customer), "devices": devices})
 
 
 @lean

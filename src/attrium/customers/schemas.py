@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, PlainValidator
 from attrium.core.schemas import InputModel, ProblemDetail
 from attrium.customers.identity import IdentifierKind
 from attrium.customers.models import Customer, CustomerWrite
+from attrium.devices.schemas import DeviceOut
 
 AttributeMap = dict[str, Any]
 
@@ -61,6 +62,10 @@ class CustomerOut(BaseModel):
     updated_at: datetime | None = Field(
         description="null in a write's answer to a key without attributes:read"
     )
+
+
+class CustomerProfileOut(CustomerOut):
+    devices: list[DeviceOut] = Field(description="its devices, in id order")
 
 
 def customer_body(customer: Customer) -> dict[str, Any]:

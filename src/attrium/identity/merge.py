@@ -2,12 +2,12 @@
 
 The primary must exist and keeps everything it has. From the secondary it gains the
 attributes it lacks, the identifiers it lacks (an identifier kind it already holds
-stays its own), the subscriptions, topic preferences and relationships it has no
-counterpart of, and the whole activity history. Then the secondary is deleted, and
-the merge is recorded on the primary. Both rows are locked, in profile id order,
-for the whole transaction. What the primary becomes is planned by
-`customers.merging.plan_merge`, under the route's limits (a Customer.io person
-holds at most 300 attributes, merged or not).
+stays its own), the subscriptions, topic preferences, relationships and devices it
+has no counterpart of, and the whole activity history (events included). Then the
+secondary is deleted, and the merge is recorded on the primary. Both rows are
+locked, in profile id order, for the whole transaction. What the primary becomes is
+planned by `customers.merging.plan_merge`, under the route's limits (a Customer.io
+person holds at most 300 attributes, merged or not).
 """
 
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from attrium.customers.identity import CustomerRef
 from attrium.customers.merging import plan_merge
 from attrium.customers.models import Customer
 from attrium.customers.planning import CustomerState, WriteOptions
+from attrium.devices import store as device_store
 from attrium.objects import store as object_store
 from attrium.subscriptions import store as subscription_store
 
@@ -39,7 +40,7 @@ class MergeOutcome:
     moved_identifiers: list[str]  # fields the primary gained
     dropped_identifiers: list[str]  # the secondary's fields the primary already had
     gained_attributes: list[str]
-    moved_rows: dict[str, int]  # subscriptions, preferences, relationships, activity
+    moved_rows: dict[str, int]  # subscriptions, ..., devices, activity
 
 
 async def merge(
@@ -123,6 +124,9 @@ async def _move_rows(
     workspace_id = actor.workspace_id
     moved = await subscription_store.move_to(connection, workspace_id, secondary_id, primary_id)
     moved["relationships"] = await object_store.move_relationships(
+        connection, workspace_id, secondary_id, primary_id
+    )
+    moved["devices"] = await device_store.move_devices(
         connection, workspace_id, secondary_id, primary_id
     )
     moved["activity"] = await activity_store.reassign(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from attrium.attributes.values import AttributeType
+from attrium.segments.events import EventCondition, event_sql
 from attrium.segments.json_sql import Condition, JsonAccess, json_access_for, known
 from attrium.segments.links import link_sql
 from attrium.segments.predicates import (
@@ -49,12 +50,13 @@ class CustomerState:
 
 
 def compile_predicate(backend: str, predicate: Predicate, state: CustomerState) -> Condition:
-    return _Compiler(json_access_for(backend), state).node(predicate)
+    return _Compiler(backend, state).node(predicate)
 
 
 class _Compiler:
-    def __init__(self, json_access: JsonAccess, state: CustomerState) -> None:
-        self.json = json_access
+    def __init__(self, backend: str, state: CustomerState) -> None:
+        self.backend = backend
+        self.json: JsonAccess = json_access_for(backend)
         self.state = state
 
     def node(self, predicate: Predicate) -> Condition:
@@ -69,6 +71,8 @@ class _Compiler:
             return held if predicate.op is Op.EXISTS else not_(held)
         if isinstance(predicate, AttributeCondition):
             return self.attribute(predicate)
+        if isinstance(predicate, EventCondition):
+            return event_sql(self.backend, predicate, self.state.now)
         return link_sql(predicate)
 
     def attribute(self, condition: AttributeCondition) -> Condition:

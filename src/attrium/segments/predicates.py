@@ -2,7 +2,9 @@
 
 A predicate is `{"all": [...]}`, `{"any": [...]}`, `{"not": ...}` or a condition.
 Conditions name an attribute (`{"attribute", "op", "value"}`) or an identifier
-(`{"identifier": "email"|"phone", "op": "exists"|"not_exists"}`). Parsing checks
+(`{"identifier": "email"|"phone", "op": "exists"|"not_exists"}`); links, such as
+subscriptions, are in `segments.links`, and what a customer did in
+`segments.events`. Parsing checks
 every attribute against the catalog and every value against the attribute's type, and
 reports every broken rule with the dotted field that broke it.
 """
@@ -16,6 +18,7 @@ from attrium.attributes.models import Definition
 from attrium.attributes.values import AttributeType, InvalidValue, canonical_value
 from attrium.core.errors import FieldError, ValidationFailed
 from attrium.core.suggest import did_you_mean
+from attrium.segments.events import EventCondition, parse_event
 from attrium.segments.links import LinkCondition, parse_relationship, parse_subscription
 
 MAX_CONDITIONS = 200
@@ -90,7 +93,8 @@ class NotOf:
     part: "Predicate"
 
 
-Predicate = AllOf | AnyOf | NotOf | AttributeCondition | IdentifierCondition | LinkCondition
+Leaf = AttributeCondition | IdentifierCondition | LinkCondition | EventCondition
+Predicate = AllOf | AnyOf | NotOf | Leaf
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,16 @@ class Vocabulary:
     object_types: frozenset[str] = frozenset()
 
 
-_NODE_KEYS = ("all", "any", "not", "attribute", "identifier", "subscription", "relationship")
+_NODE_KEYS = (
+    "all",
+    "any",
+    "not",
+    "attribute",
+    "identifier",
+    "subscription",
+    "relationship",
+    "event",
+)
 
 
 def parse(tree: Any, vocabulary: Vocabulary, at: str = "predicate") -> Predicate:
@@ -128,6 +141,8 @@ def uses_relative_time(predicate: Predicate) -> bool:
         return any(uses_relative_time(part) for part in predicate.parts)
     if isinstance(predicate, NotOf):
         return uses_relative_time(predicate.part)
+    if isinstance(predicate, EventCondition):
+        return predicate.within_last_days is not None
     return isinstance(predicate, AttributeCondition) and predicate.op is Op.WITHIN_LAST_DAYS
 
 
@@ -166,6 +181,8 @@ class _Parser:
         if kind == "identifier":
             return self.identifier(tree, field)
         self.refuse_extra(tree, {kind}, field)
+        if kind == "event":
+            return parse_event(tree[kind], f"{field}.{kind}", MAX_DAYS, self.fail)
         if kind == "subscription":
             return parse_subscription(
                 tree[kind], f"{field}.{kind}", self.vocabulary.topics, self.fail

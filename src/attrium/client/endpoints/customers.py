@@ -90,15 +90,18 @@ def iter_activity_log(
     *,
     customer: str | None = None,
     attribute: str | None = None,
+    event: str | None = None,
     types: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     page_size: int | None = None,
 ) -> Request[Page[ActivityEntry]]:
-    """The workspace's activity, newest first, filtered; datetimes need a time zone."""
+    """The workspace's activity, newest first, filtered (`event`: the events of that
+    name); datetimes need a time zone."""
     params = query(
         customer=customer,
         attribute=attribute,
+        event=event,
         type=",".join(types) if types else None,
         since=since.isoformat() if since else None,
         until=until.isoformat() if until else None,

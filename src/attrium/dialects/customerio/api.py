@@ -17,6 +17,7 @@ from attrium.attributes.models import AttributeLimits, limits_for
 from attrium.auth.actor import Actor
 from attrium.auth.api import authenticate_call, authenticate_request
 from attrium.auth.scopes import Scope
+from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import (
     AttriumError,
@@ -36,6 +37,8 @@ from attrium.core.problems import retry_after_headers
 from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind
+from attrium.customers.models import CustomerWrite
+from attrium.devices import service as devices
 from attrium.dialects.common import (
     answer_unknown_routes,
     basic_credentials,
@@ -45,6 +48,7 @@ from attrium.dialects.common import (
     vendor_setting,
     vendor_status,
 )
+from attrium.dialects.customerio import tracking
 from attrium.dialects.customerio.people import (
     MAX_IDENTIFIER_BYTES,
     PersonWrite,
@@ -52,6 +56,7 @@ from attrium.dialects.customerio.people import (
     person_ref,
 )
 from attrium.dialects.mounts import DIALECT_PREFIXES
+from attrium.events import service as events
 from attrium.identity import merge as merging
 from attrium.identity import service as identity
 
@@ -208,6 +213,81 @@ async def unsuppress(identifier: str, db: DatabaseDep, actor: TrackActor) -> Res
     with contextlib.suppress(NotFound):
         await identity.unsuppress(db, actor, person_ref(identifier, "identifier"))
     return JsonResponse(OK)
+
+
+@router.post("/api/v1/customers/{identifier}/events")
+async def track(
+    identifier: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: TrackActor,
+    body: Annotated[dict[str, Any], Body()],
+) -> Response:
+    """Record a person's event (`track`, `backfill`, `pageview`)."""
+    event = tracking.event_of(body)
+    ref = person_ref(identifier, "identifier")
+    await _for_person(db, settings, actor, ref, lambda: events.record(db, actor, ref, event))
+    return JsonResponse(OK)
+
+
+@router.post("/api/v1/events")
+async def track_anonymous(
+    db: DatabaseDep, actor: TrackActor, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """Record an anonymous event: the person's holding its anonymous_id, else unattached."""
+    event, anonymous_id = tracking.anonymous_event_of(body)
+    # A suppressed anonymous id: dropped and logged, as an identify naming it.
+    with contextlib.suppress(IdentifierSuppressed):
+        await events.record_anonymous(db, actor, anonymous_id, event)
+    return JsonResponse(OK)
+
+
+@router.put("/api/v1/customers/{identifier}/devices")
+async def add_device(
+    identifier: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: TrackActor,
+    body: Annotated[dict[str, Any], Body()],
+) -> Response:
+    """Add or update a person's device."""
+    device = tracking.device_of(body)
+    ref = person_ref(identifier, "identifier")
+    try:
+        await _for_person(db, settings, actor, ref, lambda: devices.put(db, actor, ref, device))
+    except ValidationFailed as refused:
+        raise tracking.under_device(refused) from None
+    return JsonResponse(OK)
+
+
+@router.delete("/api/v1/customers/{identifier}/devices/{device_id}")
+async def delete_device(
+    identifier: str, device_id: str, db: DatabaseDep, actor: TrackActor
+) -> Response:
+    """Remove a person's device; removing what is not there is not an error."""
+    with contextlib.suppress(NotFound):
+        await devices.remove(db, actor, person_ref(identifier, "identifier"), device_id)
+    return JsonResponse(OK)
+
+
+async def _for_person(
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    ref: CustomerRef,
+    action: Callable[[], Awaitable[object]],
+) -> None:
+    """Apply `action` to the person `ref` names, adding them first if there is none,
+    as an identify without attributes would. A person that cannot be added (a cio_id
+    of nobody, a suppressed identifier) drops the request, as identify does."""
+    try:
+        await action()
+        return
+    except NotFound:
+        pass
+    with contextlib.suppress(NotFound, IdentifierSuppressed):
+        await service.upsert(db, actor, ref, CustomerWrite(), _write_options(actor, settings, ref))
+        await action()
 
 
 def _write_options(actor: Actor, settings: Settings, ref: CustomerRef) -> service.WriteOptions:

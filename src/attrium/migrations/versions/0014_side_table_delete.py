@@ -1,7 +1,7 @@
 """SQLite: the side table's delete trigger finds an entry's rows by their whole key
 
 Revision ID: 0014_side_table_delete
-Revises: 0010
+Revises: 0011_devices
 
 The trigger of 0010 deleted an entry's `activity_attributes` rows by workspace and
 activity id, which its primary key (workspace, attribute, activity id) cannot seek:
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0014_side_table_delete"
-down_revision: str | Sequence[str] | None = "0010"
+down_revision: str | Sequence[str] | None = "0011_devices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Devices: a customer's mobile devices (push tokens), listed on its profile."""

@@ -1,0 +1,1 @@
+"""Events: what customers did, recorded as entries of the activity log."""

@@ -288,7 +288,12 @@ class _Identified:
 
 def _limits(actor: Actor, settings: Settings, vendor_max: int | None) -> AttributeLimits:
     native = limits_for(actor, settings)
-    values = replace(native.values, max_name_chars=MAX_NAME_CHARS, numeric_strings_are_numbers=True)
+    values = replace(
+        native.values,
+        max_name_chars=MAX_NAME_CHARS,
+        numeric_strings_are_numbers=True,
+        nested=None,  # seeds 001 and 002: arrays and maps are refused (400)
+    )
     max_definitions = vendor_setting(actor, "max_attributes", vendor_max)
     return replace(native, values=values, max_definitions=max_definitions or UNLIMITED)
 

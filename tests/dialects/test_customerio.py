@@ -411,6 +411,7 @@ def test_bad_relationships_are_400(track: httpx.Client, api: httpx.Client) -> No
     companies = object_type(api, "Companies")
     acme = {"object_type_id": companies, "object_id": "acme"}
     unknown_type = {"identifiers": {**acme, "object_type_id": "99"}}
+    too_long = {"tags": [0] * 101}  # over ATTRIUM_MAX_ARRAY_LENGTH
     named = [
         (
             {"relationships": [{"identifiers": acme}, unknown_type]},
@@ -421,7 +422,7 @@ def test_bad_relationships_are_400(track: httpx.Client, api: httpx.Client) -> No
             "cio_relationships.relationships.0.identifiers.object_type_id",
         ),
         (
-            {"relationships": [{"identifiers": acme, "relationship_attributes": {"tags": [0] * 101}}]},
+            {"relationships": [{"identifiers": acme, "relationship_attributes": too_long}]},
             "cio_relationships.relationships.0.relationship_attributes.tags",
         ),
     ]

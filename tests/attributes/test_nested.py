@@ -30,6 +30,23 @@ def test_objects_and_arrays_are_stored_and_returned_exactly(api: httpx.Client) -
     assert types_of(api) == {"address": "object", "tags": "array", "plan": "string"}
 
 
+def test_numbers_text_and_empty_containers_come_back_as_sent(api: httpx.Client) -> None:
+    profile = {
+        "big": 2**60,
+        "tiny": -1.5e-7,
+        "float_one": 1.0,
+        "text": '日本語 é " \\ \n',
+        "empty": {},
+        "none": [],
+        "blank": "",
+    }
+    assert put(api, "c1", {"profile": profile}).status_code == 201
+    held = api.get("/v1/customers/c1").json()["attributes"]["profile"]
+    assert held == profile
+    assert type(held["float_one"]) is float
+    assert type(held["big"]) is int
+
+
 def test_a_write_replaces_the_whole_object(api: httpx.Client) -> None:
     put(api, "c1", {"address": ADDRESS})
     answer = patch(api, "c1", {"address": {"city": "Porto"}})

@@ -40,10 +40,9 @@ def test_empty_name_is_refused(api: httpx.Client) -> None:
     assert_problem(put(api, "c1", {"": 1}), 422, "attributes.")
 
 
-def test_arrays_objects_and_empty_strings_are_refused(api: httpx.Client) -> None:
+def test_empty_strings_are_refused(api: httpx.Client) -> None:
     put(api, "c1", {"kept": 1})
-    for value in (["chicago", "new york"], {"favorite city": "Boston"}, ""):
-        assert_problem(patch(api, "c1", {"city": value}), 422, "attributes.city")
+    assert_problem(patch(api, "c1", {"city": ""}), 422, "attributes.city")
     assert api.get("/v1/customers/c1").json()["attributes"] == {"kept": 1}
 
 
@@ -120,8 +119,9 @@ def test_attribute_limit_rejects_the_whole_request(api: httpx.Client) -> None:
 
 def test_a_request_applies_entirely_or_not_at_all(api: httpx.Client) -> None:
     put(api, "c1", {"age": 24})
-    problem = assert_problem(patch(api, "c1", {"city": "Porto", "age": "x", "tags": [1]}), 422)
-    assert {error["field"] for error in problem["errors"]} == {"attributes.tags"}
+    broken = {"city": "Porto", "age": "x", "tags": ["\u0000"]}
+    problem = assert_problem(patch(api, "c1", broken), 422)
+    assert {error["field"] for error in problem["errors"]} == {"attributes.tags.0"}
     problem = assert_problem(patch(api, "c1", {"city": "Porto", "age": "x"}), 422)
     assert {error["field"] for error in problem["errors"]} == {"attributes.age"}
     assert api.get("/v1/customers/c1").json()["attributes"] == {"age": 24}

@@ -7,6 +7,7 @@ import pytest
 from attrium.attributes.values import (
     AttributeType,
     InvalidValue,
+    NestedLimits,
     TypeSpec,
     ValueLimits,
     canonical_value,
@@ -142,3 +143,40 @@ def test_name_limit_in_bytes_when_the_route_sets_one() -> None:
     problem = name_error("é" * 76, customerio, "f")
     assert problem is not None
     assert problem.rule == "name.too_long"
+
+
+NESTED = ValueLimits(nested=NestedLimits(max_depth=2, max_array_length=3, max_bytes=64))
+
+
+def test_objects_and_arrays_take_their_own_types() -> None:
+    assert infer_type({"city": "Lisbon"}, NESTED) is AttributeType.OBJECT
+    assert infer_type(["a"], NESTED) is AttributeType.ARRAY
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ({"a": {"b": {"c": 1}}}, "value.depth"),
+        ([1, 2, 3, 4], "value.array_length"),
+        ({"a": "x" * 70}, "value.too_large"),
+        ({"a": math.inf}, "value.number"),
+        ({"": 1}, "value.key"),
+        (["a\x00"], "value.encoding"),
+    ],
+)
+def test_nested_values_have_limits(value: object, rule: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        check_shape("x", value, NESTED)
+    assert refused.value.error.rule == rule
+
+
+def test_without_nested_limits_objects_and_arrays_are_refused() -> None:
+    for value in ({"a": 1}, [1]):
+        with pytest.raises(InvalidValue) as refused:
+            check_shape("x", value, LIMITS)
+        assert refused.value.error.rule == "value.type"
+
+
+def test_the_canonical_object_drops_null_members() -> None:
+    spec = TypeSpec(AttributeType.OBJECT)
+    assert canonical_value("x", {"a": None, "b": [None, {"c": None}]}, spec) == {"b": [None, {}]}

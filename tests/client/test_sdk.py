@@ -53,7 +53,7 @@ def test_customers_round_trip(workspace: TestWorkspace) -> None:
 def test_problems_are_typed_exceptions_with_their_details(workspace: TestWorkspace) -> None:
     with sdk(workspace) as attrium:
         with pytest.raises(ValidationFailed) as invalid:
-            attrium.put_customer("c1", attributes={"tags": ["a"]})
+            attrium.put_customer("c1", attributes={"tags": [0] * 101})
         assert invalid.value.status == 422
         assert invalid.value.fields == ["attributes.tags"]
         attrium.put_customer("c1", email="ada@example.com")

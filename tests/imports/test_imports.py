@@ -20,7 +20,7 @@ def test_ndjson_rows_apply_with_the_api_rules(api: httpx.Client) -> None:
         {"id": "c2", "attributes": {"age": 41, "since": "2024-05-01T12:00:00+02:00"}},
         {"id": "c3", "attributes": {"age": "old"}},
         {"id": "c4", "attributes": {"tier": "z"}},
-        {"id": "c5", "attributes": {"tags": ["x"]}},
+        {"id": "c5", "attributes": {"tags": {"deep": [[[[["x"]]]]]}}},
     ]
     job = import_rows(api, ndjson(rows) + b"not json\n" + ndjson([{"email": "x@example.com"}]))
     assert job["state"] == "done", job
@@ -34,7 +34,7 @@ def test_ndjson_rows_apply_with_the_api_rules(api: httpx.Client) -> None:
     assert [(e["line"], e["errors"][0]["field"]) for e in errors] == [
         (3, "attributes.age"),
         (4, "attributes.tier"),
-        (5, "attributes.tags"),
+        (5, "attributes.tags.deep.0.0.0.0"),
         (6, "line"),
     ]
     assert errors[0]["customer"] == "c3"

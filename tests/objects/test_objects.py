@@ -126,7 +126,7 @@ def test_a_bad_relationship_refuses_the_whole_batch(api: httpx.Client, companies
         {
             "add": [
                 {"object_type_id": companies, "object_id": "acme"},
-                {"object_type_id": companies, "object_id": "x", "attributes": {"tags": [1]}},
+                {"object_type_id": companies, "object_id": "x", "attributes": {"tags": [0] * 101}},
             ]
         },
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from attrium.attributes.nested import NestedLimits
 from attrium.attributes.values import AttributeType, TypeSpec, ValueLimits
 from attrium.auth.actor import Actor
 from attrium.core.settings import Settings
@@ -34,6 +35,11 @@ def limits_for(actor: Actor, settings: Settings) -> AttributeLimits:
         values=ValueLimits(
             max_name_chars=settings.max_attribute_name_chars,
             max_string_bytes=workspace.setting("max_string_bytes", settings),
+            nested=NestedLimits(
+                max_depth=settings.max_value_depth,
+                max_array_length=settings.max_array_length,
+                max_bytes=settings.max_nested_value_bytes,
+            ),
         ),
         max_definitions=workspace.setting("max_attributes", settings),
         max_per_request=workspace.setting("max_attributes_per_request", settings),

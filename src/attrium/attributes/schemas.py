@@ -14,7 +14,9 @@ AttributeTypeField = Annotated[AttributeType, Field(strict=False)]
 
 class AttributeIn(InputModel):
     name: str
-    type: AttributeTypeField = Field(description="string, number, boolean, datetime or enum")
+    type: AttributeTypeField = Field(
+        description="string, number, boolean, datetime, enum, object or array"
+    )
     enum_values: list[str] | None = None
     default: Any = Field(default=None, description="shown for customers without a value")
     description: str | None = Field(default=None, max_length=2000)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from attrium.attributes.nested import NestedLimits, as_array, as_object, nested_error
 from attrium.core.clock import isoformat
 from attrium.core.errors import FieldError
 
@@ -31,6 +32,8 @@ class AttributeType(StrEnum):
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     ENUM = "enum"
+    OBJECT = "object"
+    ARRAY = "array"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ class ValueLimits:
     max_name_bytes: int | None = None
     max_string_bytes: int = 1000
     numeric_strings_are_numbers: bool = False
+    nested: NestedLimits | None = None  # None: objects and arrays are refused
 
 
 class InvalidValue(Exception):
@@ -109,14 +113,21 @@ def check_shape(field: str, value: Any, limits: ValueLimits) -> None:
         _check_string(field, value, limits)
         return
     if isinstance(value, list | dict):
-        raise InvalidValue(
-            FieldError(
-                field,
-                "value.type",
-                f"attribute values cannot be {json_type_name(value)}s; "
-                "use a string, number, boolean or date-time",
+        if limits.nested is None:
+            raise InvalidValue(
+                FieldError(
+                    field,
+                    "value.type",
+                    f"attribute values cannot be {json_type_name(value)}s; "
+                    "use a string, number, boolean or date-time",
+                )
             )
+        error = nested_error(
+            field, value, limits.nested, lambda at, text: _string_error(at, text, limits)
         )
+        if error is not None:
+            raise InvalidValue(error)
+        return
     if isinstance(value, str):
         _check_string(field, value, limits)
     elif isinstance(value, float) and not math.isfinite(value):
@@ -132,19 +143,23 @@ def _check_string(field: str, value: str, limits: ValueLimits) -> None:
         raise InvalidValue(
             FieldError(field, "value.empty", "empty strings are not values; send null to remove")
         )
+    error = _string_error(field, value, limits)
+    if error is not None:
+        raise InvalidValue(error)
+
+
+def _string_error(field: str, value: str, limits: ValueLimits) -> FieldError | None:
+    """The rules of every string value, at the top level or inside an object or array."""
     encoded = _utf8(value)
     if encoded is None or "\x00" in value:
-        raise InvalidValue(
-            FieldError(field, "value.encoding", "strings must be valid Unicode without NUL")
-        )
+        return FieldError(field, "value.encoding", "strings must be valid Unicode without NUL")
     if len(encoded) > limits.max_string_bytes:
-        raise InvalidValue(
-            FieldError(
-                field,
-                "value.too_long",
-                f"string is {len(encoded)} bytes; at most {limits.max_string_bytes} allowed",
-            )
+        return FieldError(
+            field,
+            "value.too_long",
+            f"string is {len(encoded)} bytes; at most {limits.max_string_bytes} allowed",
         )
+    return None
 
 
 def _utf8(text: str) -> bytes | None:
@@ -154,8 +169,12 @@ def _utf8(text: str) -> bytes | None:
         return None
 
 
-def infer_type(value: bool | int | float | str, limits: ValueLimits) -> AttributeType:
+def infer_type(value: Any, limits: ValueLimits) -> AttributeType:
     """The type an attribute takes from the first value ever written to it."""
+    if isinstance(value, dict):
+        return AttributeType.OBJECT
+    if isinstance(value, list):
+        return AttributeType.ARRAY
     if isinstance(value, bool):
         return AttributeType.BOOLEAN
     if isinstance(value, int | float):
@@ -281,4 +300,6 @@ _CONVERTERS = {
     AttributeType.BOOLEAN: _as_boolean,
     AttributeType.NUMBER: _as_number,
     AttributeType.DATETIME: _as_datetime,
+    AttributeType.OBJECT: as_object,
+    AttributeType.ARRAY: as_array,
 }

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.attributes import store
@@ -263,7 +264,15 @@ def effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[st
 
 
 def _same(left: Any, right: Any) -> bool:
-    return type(left) is type(right) and left == right
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict | list):
+        # Python's == takes 1 for 1.0 and True inside containers; the JSON differs.
+        return bool(
+            orjson.dumps(left, option=orjson.OPT_SORT_KEYS)
+            == orjson.dumps(right, option=orjson.OPT_SORT_KEYS)
+        )
+    return bool(left == right)
 
 
 async def load_definitions(

@@ -58,7 +58,7 @@ class BatchResult(Model):
 
 class Attribute(Model):
     name: str
-    type: Literal["string", "number", "boolean", "datetime", "enum"]
+    type: Literal["string", "number", "boolean", "datetime", "enum", "object", "array"]
     enum_values: list[str] | None = None
     default: Any = None
     description: str | None = None

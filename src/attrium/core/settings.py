@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     )
     max_attribute_name_chars: int = Field(default=200, ge=1, description="name length")
     max_string_bytes: int = Field(default=1000, ge=1, description="string value size in UTF-8")
+    max_value_depth: int = Field(
+        default=5, ge=1, le=20, description="nesting levels of an object or array value"
+    )
+    max_array_length: int = Field(
+        default=100, ge=1, description="elements of an array value (and of arrays inside one)"
+    )
+    max_nested_value_bytes: int = Field(
+        default=16384, ge=2, description="size of an object or array value as compact JSON"
+    )
     max_identifier_bytes: int = Field(default=254, ge=1, description="identifier value size")
     max_import_bytes: int = Field(
         default=10 * 1024**3, ge=1, description="largest import upload (413 beyond)"

@@ -14,6 +14,8 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
+    select,
     type_coerce,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,12 +63,17 @@ def one_of_parameter(backend: str, column: Any, name: str) -> ColumnElement[bool
 def json_merge(
     connection: AsyncConnection, column: Any, patch: dict[str, Any]
 ) -> ColumnElement[Any]:
-    """`column` with `patch` merged in, keys whose value is None removed (RFC 7396).
+    """`column` with `patch` merged in, keys whose value is None removed.
 
-    Attribute values are never objects, so a shallow merge is the whole merge.
+    The merge is shallow: an object value replaces the key's object whole. SQLite's
+    `json_patch` (RFC 7396) would merge it into the old object, so the keys of object
+    values are removed first.
     """
     if backend_of(connection) == "postgresql":
         return func.jsonb_strip_nulls(column.op("||")(cast(literal(dump_json(patch)), JSONB)))
+    replaced = {name: None for name, value in patch.items() if isinstance(value, dict)}
+    if replaced:
+        column = func.json_patch(column, dump_json(replaced))
     return type_coerce(func.json_patch(column, dump_json(patch)), JSON)
 
 
@@ -87,7 +94,19 @@ def json_merge_parameter(backend: str, column: Any, name: str) -> ColumnElement[
     patch = bindparam(name, type_=Text)
     if backend == "postgresql":
         return func.jsonb_strip_nulls(column.op("||")(cast(patch, JSONB)))
-    return type_coerce(func.json_patch(column, patch), JSON)
+    return type_coerce(sqlite_shallow_patch(column, patch), JSON)
+
+
+def sqlite_shallow_patch(document: Any, patch: Any) -> ColumnElement[Any]:
+    """SQLite's `json_patch` made shallow: the patch's object values replace the old
+    objects whole instead of merging into them (they are removed first)."""
+    pairs = func.json_each(patch).table_valued("key", "type").alias("patched")
+    replaced = (
+        select(func.json_group_object(pairs.c.key, null()))
+        .where(pairs.c.type == "object")
+        .scalar_subquery()
+    )
+    return func.json_patch(func.json_patch(document, replaced), patch, type_=Text)
 
 
 _JSON_ESCAPED = frozenset(['"', "\\", *map(chr, range(0x20))])

@@ -1,13 +1,14 @@
 """Every customer of a workspace, read page by page for a streamed export."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from attrium.attributes import service as catalog
 from attrium.auth.actor import Actor
 from attrium.core.database import Database
 from attrium.customers import service
 from attrium.customers.models import Customer
+from attrium.segments.export import nested_types_of
 
 EXPORT_PAGE_SIZE = 1000
 
@@ -23,6 +24,7 @@ class CustomersExport:
     db: Database
     actor: Actor
     attribute_names: list[str]
+    nested_types: dict[str, str] = field(default_factory=dict)
 
     async def batches(self) -> AsyncIterator[list[Customer]]:
         cursor: str | None = None
@@ -38,4 +40,5 @@ class CustomersExport:
 async def open_export(db: Database, actor: Actor) -> CustomersExport:
     async with db.reader() as connection:
         definitions = await catalog.list_definitions(connection, actor)
-    return CustomersExport(db, actor, [definition.name for definition in definitions])
+    names = [definition.name for definition in definitions]
+    return CustomersExport(db, actor, names, nested_types_of(definitions))

@@ -130,7 +130,12 @@ def limits(
     actor: Actor, settings: Settings, vendor_max: int | None, personal: frozenset[str] = frozenset()
 ) -> AttributeLimits:
     native = limits_for(actor, settings)
-    values = replace(native.values, max_name_chars=MAX_NAME_CHARS, numeric_strings_are_numbers=True)
+    values = replace(
+        native.values,
+        max_name_chars=MAX_NAME_CHARS,
+        numeric_strings_are_numbers=True,
+        nested=None,  # seeds 001 and 002: arrays and maps are refused (400)
+    )
     max_definitions = vendor_setting(actor, "max_attributes", vendor_max)
     fixed = tuple((name, PERSONAL_TYPES.get(name, AttributeType.STRING)) for name in personal)
     return replace(

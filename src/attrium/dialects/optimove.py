@@ -52,6 +52,7 @@ from attrium.dialects.optimove_schemas import (
     UpsertCustomerRequest,
     attribute_type_name,
     native_type,
+    scalar,
 )
 
 SOURCE = "optimove"
@@ -171,7 +172,7 @@ def _listed(entry: CatalogEntry) -> dict[str, Any]:
         "RealFieldName": definition.name,
         "Description": definition.description or "",
         "Type": attribute_type_name(definition.type, definition.max_length),
-        "DefaultValue": definition.default,
+        "DefaultValue": scalar(definition.default),
         "Source": "API" if definition.source == "api" else "Batch",
         "IsRealTime": definition.last_api_write_at is not None,
         "Freshness": entry.freshness.capitalize() if entry.freshness else None,
@@ -232,7 +233,9 @@ async def get_customer_attributes(
         db, actor, _customer_ref(customer_id, settings.max_identifier_bytes)
     )
     names = sorted(customer.attributes) if wanted is None else _names(wanted)
-    attributes = [{"RealFieldName": name, "Value": customer.attributes.get(name)} for name in names]
+    attributes = [
+        {"RealFieldName": name, "Value": scalar(customer.attributes.get(name))} for name in names
+    ]
     return JsonResponse({"CustomerID": customer.id, "Attributes": attributes})
 
 
@@ -272,9 +275,9 @@ async def attribute_changers(
     return [
         {
             "CustomerID": customer.id or customer.profile_id,
-            "InitialCustomerAttribute": change.before,
-            "FinalCustomerAttribute": change.after,
-            "CustomerAttributes": [customer.attributes.get(name) for name in names],
+            "InitialCustomerAttribute": scalar(change.before),
+            "FinalCustomerAttribute": scalar(change.after),
+            "CustomerAttributes": [scalar(customer.attributes.get(name)) for name in names],
         }
         for change in changes
         if (customer := found.get(change.profile_id)) is not None  # else erased since

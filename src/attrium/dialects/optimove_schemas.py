@@ -1,11 +1,12 @@
 """Optimove's request bodies, and its column types as catalog types."""
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from attrium.attributes.values import AttributeType
+from attrium.core.database import dump_json
 
 MAX_CUSTOMERS_PER_CALL = 1000
 MAX_ATTRIBUTES_PER_CUSTOMER = 10
@@ -74,4 +75,10 @@ def attribute_type_name(attribute_type: AttributeType, max_length: int | None) -
         return "DATE"
     if attribute_type is AttributeType.BOOLEAN:
         return "BIT"
-    return f"NVARCHAR({max_length})" if max_length else "NVARCHAR(MAX)"
+    return f"NVARCHAR({max_length})" if max_length else "NVARCHAR(MAX)"  # objects, arrays too
+
+
+def scalar(value: Any) -> Any:
+    """A value as Optimove's columns hold it: an object or array (written through
+    another route) as its JSON text in an NVARCHAR(MAX) column."""
+    return dump_json(value) if isinstance(value, dict | list) else value

@@ -3,7 +3,8 @@
 NDJSON: one JSON object per line, the body of `PUT /v1/customers/{id}` plus `"id"`.
 CSV: a header row naming identifier columns (`id`, `email`, `phone`, `anonymous_id`,
 `custom_identifiers.NAME`) and attribute columns (`NAME` or `attributes.NAME`), each
-optionally typed as `NAME:TYPE`; an empty cell leaves the attribute alone. The
+optionally typed as `NAME:TYPE` (`:object` and `:array` cells are JSON text); an empty
+cell leaves the attribute alone. The
 columns of a CSV export (`profile_id`, `created_at`, `updated_at`, and
 `custom_identifiers` as a JSON object) are understood too, so an export imports back;
 a data cell escaped against formulas (`'=...`, `core.csvcells`) loses its escape.
@@ -29,6 +30,7 @@ _CUSTOM_PREFIX = "custom_identifiers."
 _CUSTOM_JSON_COLUMN = "custom_identifiers"  # a JSON object, as the export writes it
 _ATTRIBUTE_PREFIX = "attributes."
 _EXPORT_ONLY_COLUMNS = {"profile_id", "created_at", "updated_at"}  # kept by the server
+_NESTED_TYPES = (AttributeType.OBJECT, AttributeType.ARRAY)
 
 
 class ImportFormat(StrEnum):
@@ -156,9 +158,27 @@ def _custom_map(cell: str) -> dict[str, Any]:
 
 
 def _typed(column: CsvColumn, cell: str) -> Any:
-    """A typed column's cell as the JSON value it spells (enums stay strings)."""
+    """A typed column's cell as the JSON value it spells (enums stay strings; objects and
+    arrays are JSON text)."""
     if column.attribute_type in (None, AttributeType.STRING, AttributeType.ENUM):
         return cell
     assert column.attribute_type is not None
+    field = f"attributes.{column.name}"
+    if column.attribute_type in _NESTED_TYPES:
+        return _nested_cell(field, cell, column.attribute_type)
     spec = TypeSpec(column.attribute_type)
-    return canonical_value(f"attributes.{column.name}", cell, spec, column.name)
+    return canonical_value(field, cell, spec, column.name)
+
+
+def _nested_cell(field: str, cell: str, attribute_type: AttributeType) -> Any:
+    """An `:object` or `:array` cell: JSON text of that kind (the write checks its limits)."""
+    kind = dict if attribute_type is AttributeType.OBJECT else list
+    try:
+        parsed = orjson.loads(cell)
+    except orjson.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, kind):
+        kind_name = attribute_type.value
+        message = f"a cell of an :{kind_name} column holds the JSON text of an {kind_name}"
+        raise InvalidValue(FieldError(field, f"type.{kind_name}", message))
+    return parsed

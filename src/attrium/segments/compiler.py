@@ -28,6 +28,7 @@ from attrium.attributes.values import AttributeType
 from attrium.segments.events import EventCondition, event_sql
 from attrium.segments.json_sql import Condition, JsonAccess, json_access_for, known
 from attrium.segments.links import link_sql
+from attrium.segments.nested_sql import is_nested, nested_condition
 from attrium.segments.predicates import (
     AllOf,
     AnyOf,
@@ -85,6 +86,8 @@ class _Compiler:
         return or_(and_(present, held), and_(not_(present), self.condition(constant, condition)))
 
     def condition(self, document: ColumnElement[Any], condition: AttributeCondition) -> Condition:
+        if is_nested(condition):
+            return nested_condition(self.json, document, condition)
         name, op, value = condition.name, condition.op, condition.value
         json = self.json
         if op is Op.EXISTS:

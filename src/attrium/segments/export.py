@@ -5,10 +5,12 @@ CSV text cells that a spreadsheet would run as a formula are escaped (`core.csvc
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
+from attrium.attributes.models import Definition
+from attrium.attributes.values import AttributeType
 from attrium.core.clock import isoformat
 from attrium.core.csvcells import escape_cell
 from attrium.core.jsonio import dump
@@ -17,10 +19,14 @@ from attrium.customers.schemas import customer_body
 
 
 class ExportSource(Protocol):
-    """Customers to export, batch by batch; `attribute_names` are the CSV's columns."""
+    """Customers to export, batch by batch; `attribute_names` are the CSV's columns,
+    `nested_types` the type (object, array) of those whose cells are JSON text."""
 
     @property
     def attribute_names(self) -> list[str]: ...
+
+    @property
+    def nested_types(self) -> Mapping[str, str]: ...
 
     def batches(self) -> AsyncIterator[list[Customer]]: ...
 
@@ -44,10 +50,26 @@ async def ndjson_lines(export: ExportSource) -> AsyncIterator[bytes]:
 
 async def csv_rows(export: ExportSource) -> AsyncIterator[bytes]:
     """A header (identifiers, one column per catalog attribute), then one row per member."""
-    attribute_columns = [f"attributes.{name}" for name in export.attribute_names]
+    attribute_columns = [
+        _attribute_column(name, export.nested_types.get(name)) for name in export.attribute_names
+    ]
     yield _csv_text([IDENTITY_COLUMNS + attribute_columns + TRAILING_COLUMNS])
     async for batch in export.batches():
         yield _csv_text([_csv_row(customer, export.attribute_names) for customer in batch])
+
+
+def _attribute_column(name: str, nested_type: str | None) -> str:
+    """The header of an attribute: typed `:object`/`:array` so that its JSON cells
+    import back as the object or array they spell."""
+    return f"attributes.{name}:{nested_type}" if nested_type else f"attributes.{name}"
+
+
+def nested_types_of(definitions: Iterable[Definition]) -> dict[str, str]:
+    return {
+        definition.name: definition.type.value
+        for definition in definitions
+        if definition.type in (AttributeType.OBJECT, AttributeType.ARRAY)
+    }
 
 
 def _csv_text(rows: list[list[str]]) -> bytes:
@@ -72,4 +94,6 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return dump(value).decode()  # a number literal (`-5`) is no formula: left as it is
+    if isinstance(value, dict | list):
+        return dump(value).decode()  # JSON text starts with { or [: never a formula
     return escape_cell(str(value))

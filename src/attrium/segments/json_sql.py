@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from attrium.core.database import dump_json
-from attrium.core.sql import sqlite_json_path
+from attrium.core.sql import sqlite_json_path, sqlite_shallow_patch
 
 Condition = ColumnElement[bool]
 
@@ -207,4 +207,4 @@ class SqliteJson(JsonAccess):
     def merge_patch(
         self, document: ColumnElement[Any], patch: ColumnElement[Any]
     ) -> ColumnElement[Any]:
-        return func.json_patch(document, func.coalesce(patch, "{}"), type_=Text)
+        return sqlite_shallow_patch(document, func.coalesce(patch, "{}"))

@@ -20,6 +20,7 @@ from attrium.core.errors import FieldError, ValidationFailed
 from attrium.core.suggest import did_you_mean
 from attrium.segments.events import EventCondition, parse_event
 from attrium.segments.links import LinkCondition, parse_relationship, parse_subscription
+from attrium.segments.paths import INVALID_NESTED, nested_value, resolve_path
 
 MAX_CONDITIONS = 200
 MAX_LIST_VALUES = 1000
@@ -42,6 +43,7 @@ class Op(StrEnum):
     BEFORE = "before"
     AFTER = "after"
     WITHIN_LAST_DAYS = "within_last_days"
+    SIZE = "size"
 
 
 PRESENCE_OPS = frozenset({Op.EXISTS, Op.NOT_EXISTS})
@@ -56,20 +58,26 @@ OPS_OF_TYPE: dict[AttributeType, frozenset[Op]] = {
     AttributeType.DATETIME: frozenset(
         {Op.EQ, Op.NEQ, *ORDER_OPS, Op.BEFORE, Op.AFTER, Op.WITHIN_LAST_DAYS, *PRESENCE_OPS}
     ),
+    AttributeType.OBJECT: PRESENCE_OPS,  # its members through paths: PATH_OPS
+    AttributeType.ARRAY: frozenset({Op.CONTAINS, Op.SIZE, *PRESENCE_OPS}),
 }
+PATH_OPS = frozenset({Op.EQ, Op.NEQ, *ORDER_OPS, *LIST_OPS, *TEXT_OPS, Op.SIZE, *PRESENCE_OPS})
 IDENTIFIERS = ("email", "phone")
 _OP_VALUES = frozenset(op.value for op in Op)
 
 
 @dataclass(frozen=True, slots=True)
 class AttributeCondition:
-    """`value` is canonical for the type: a tuple for in/not_in, days for within_last_days."""
+    """`value` is canonical for the type: a tuple for in/not_in, days for within_last_days,
+    (comparison, length) for size. A `path` names a member inside an object attribute
+    (`address.city`: name "address", path ("city",)); its value is a JSON scalar."""
 
     name: str
     type: AttributeType
     op: Op
     value: Any
     default: Any = None
+    path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,31 +246,33 @@ class _Parser:
     def attribute(self, tree: dict[str, Any], field: str) -> Predicate | None:
         self.refuse_extra(tree, {"attribute", "op", "value"}, field)
         name = tree["attribute"]
-        definition = self.definitions.get(name) if isinstance(name, str) else None
-        if definition is None:
-            hint = did_you_mean(name, self.definitions) if isinstance(name, str) else ""
-            self.fail(
-                f"{field}.attribute",
-                "attribute.unknown",
-                f"no attribute {name!r} in the catalog{hint}",
-            )
+        resolved = resolve_path(name, self.definitions, f"{field}.attribute", self.fail)
+        if resolved is None:
             return None
+        definition, path = resolved
         op = self.op(tree, field)
         if op is None:
             return None
-        if op not in OPS_OF_TYPE[definition.type]:
-            allowed = ", ".join(sorted(OPS_OF_TYPE[definition.type]))
+        fitting = PATH_OPS if path else OPS_OF_TYPE[definition.type]
+        if op not in fitting:
+            kind = "a path inside an object" if path else f"type {definition.type.value}"
+            allowed = ", ".join(sorted(fitting))
             self.fail(
                 f"{field}.op",
                 "op.type",
-                f"operator {op.value!r} does not fit attribute {name!r} of type "
-                f"{definition.type.value}; use one of {allowed}",
+                f"operator {op.value!r} does not fit attribute {name!r} of {kind}; "
+                f"use one of {allowed}",
             )
             return None
-        value = self.value(definition, op, tree, f"{field}.value")
-        if value is _INVALID:
+        if path or definition.type is AttributeType.ARRAY:
+            value = nested_value(op, tree, f"{field}.value", self.fail)
+        else:
+            value = self.value(definition, op, tree, f"{field}.value")
+        if value is _INVALID or value is INVALID_NESTED:
             return None
-        return AttributeCondition(name, definition.type, op, value, definition.default)
+        return AttributeCondition(
+            definition.name, definition.type, op, value, definition.default, path
+        )
 
     def value(self, definition: Definition, op: Op, tree: dict[str, Any], field: str) -> Any:
         given = tree.get("value")

@@ -6,7 +6,7 @@ against the catalog each time it runs, so a removed attribute is reported, not i
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
 from attrium.objects import store as object_store
 from attrium.segments import predicates, store
+from attrium.segments.export import nested_types_of
 from attrium.segments.predicates import Predicate, Vocabulary
 from attrium.subscriptions import configuration as subscription_configuration
 
@@ -218,6 +219,7 @@ class Export:
     predicate: Predicate
     attribute_names: list[str]
     started_at: datetime
+    nested_types: dict[str, str] = field(default_factory=dict)
 
     async def batches(self) -> AsyncIterator[list[Customer]]:
         after: str | None = None
@@ -240,4 +242,5 @@ async def open_export(db: Database, actor: Actor, segment_id: str) -> Export:
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
         definitions = await catalog.list_definitions(connection, actor)
-    return Export(db, actor, predicate, [d.name for d in definitions], utcnow())
+    names = [d.name for d in definitions]
+    return Export(db, actor, predicate, names, utcnow(), nested_types_of(definitions))

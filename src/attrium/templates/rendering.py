@@ -29,6 +29,7 @@ from liquid.output import LimitedStringIO
 from liquid.stream import TokenStream
 from liquid.token import Token
 
+from attrium.core.database import dump_json
 from attrium.core.errors import FieldError, ValidationFailed
 from attrium.templates.limits import (
     RENDER_SECONDS,
@@ -73,6 +74,31 @@ class SandboxedEnvironment(Environment):
             self.tags.pop(file_tag, None)
         self.tags["for"] = BoundedForTag(self)
         self.tags["tablerow"] = BoundedTablerowTag(self)
+        self.filters["json"] = json_text
+
+
+class JsonObject(dict[str, Any]):
+    """An object value as a template sees it: its members by name, and its JSON text
+    when output whole (`{{ customer.address }}`), not Python's repr."""
+
+    def __str__(self) -> str:
+        return dump_json(self)
+
+
+def template_value(value: Any) -> Any:
+    """An attribute value as templates see it: objects, at any depth, as `JsonObject`."""
+    if isinstance(value, dict):
+        return JsonObject({key: template_value(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [template_value(item) for item in value]
+    return value
+
+
+def json_text(value: object) -> str:
+    """The `json` filter: a value as compact JSON text (nothing for an undefined one)."""
+    if value is None or isinstance(value, dict | list | str | int | float | bool):
+        return dump_json(value)
+    return ""
 
 
 _ENVIRONMENT = SandboxedEnvironment(strict_filters=True)

@@ -29,6 +29,7 @@ from attrium.customers.identity import CustomerRef
 from attrium.customers.models import Customer
 from attrium.segments import service as segments
 from attrium.templates import rendering, store
+from attrium.templates.rendering import template_value
 
 MAX_PREVIEW = 50
 
@@ -61,16 +62,19 @@ class Rendered:
 
 
 def customer_context(customer: Customer) -> dict[str, Any]:
-    """What a template may read about a customer."""
+    """What a template may read about a customer: its attributes also as members of
+    `customer` itself (`customer.address.city`), where the fields below win a clash."""
+    attributes = {name: template_value(value) for name, value in customer.attributes.items()}
     return {
         "customer": {
+            **attributes,
             "id": customer.id,
             "profile_id": customer.profile_id,
             "email": customer.email,
             "phone": customer.phone,
             "anonymous_id": customer.anonymous_id,
             "custom_identifiers": dict(customer.custom_identifiers),
-            "attributes": dict(customer.attributes),
+            "attributes": attributes,
             "created_at": isoformat(customer.created_at),
             "updated_at": isoformat(customer.updated_at),
         }

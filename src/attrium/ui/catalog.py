@@ -1,5 +1,8 @@
 """The attribute catalog page: every attribute, its use and freshness; define new ones."""
 
+from typing import Any
+
+import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
@@ -97,16 +100,29 @@ def definition_from_form(form: dict[str, str]) -> DefinitionInput:
             errors.append(FieldError("max_length", "type", "a whole number of 1 or more"))
     if not form["name"]:
         errors.append(FieldError("name", "required", "give the attribute a name"))
+    default = _default(form["default"], attribute_type, errors)
     if errors:
         raise ValidationFailed(errors[0].message, errors)
     return DefinitionInput(
         name=form["name"],
         type=attribute_type,
         enum_values=_enum_values(form["enum_values"]),
-        default=form["default"] or None,
+        default=default,
         description=form["description"] or None,
         max_length=max_length,
     )
+
+
+def _default(text: str, attribute_type: AttributeType, errors: list[FieldError]) -> Any:
+    """The default as typed: JSON text for an object or array attribute."""
+    if not text or attribute_type not in (AttributeType.OBJECT, AttributeType.ARRAY):
+        return text or None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        message = f"the default of an {attribute_type.value} attribute is JSON text"
+        errors.append(FieldError("default", "json", message))
+        return None
 
 
 def _enum_values(text: str) -> list[str] | None:

@@ -66,6 +66,8 @@ class ConditionRow:
             return [part.strip() for part in text.split(",") if part.strip()]
         if self.op == Op.WITHIN_LAST_DAYS.value and _NUMBER.fullmatch(text):
             return float(text) if "." in text else int(text)
+        if self.op == Op.SIZE.value and text.isdigit():
+            return int(text)  # an array's length; the form takes exact lengths only
         return text or None
 
 

@@ -39,6 +39,11 @@ def as_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def as_pretty_json(value: Any) -> str:
+    """An object or array value, indented two spaces a level, to read on a page."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_INDENT_2).decode()
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=PackageLoader("attrium.ui", "templates"),
@@ -50,6 +55,7 @@ def _environment() -> Environment:
     environment.filters["when"] = when
     environment.filters["ago"] = ago
     environment.filters["json"] = as_json
+    environment.filters["pretty_json"] = as_pretty_json
     environment.globals["version"] = __version__
     environment.globals["freshness_meanings"] = FRESHNESS_MEANINGS
     environment.globals["no_freshness_meaning"] = NO_FRESHNESS_MEANING

@@ -95,6 +95,8 @@ def test_defaults_of_object_attributes_take_part(api: httpx.Client) -> None:
 BAD: list[tuple[dict[str, Any], str, str]] = [
     (where("name.first", "eq", "A"), "predicate.attribute", "attribute.path"),
     (where("address.", "eq", "A"), "predicate.attribute", "attribute.path"),
+    (where('address.a"b', "eq", "A"), "predicate.attribute", "attribute.path"),
+    (where("address.a\tb", "eq", "A"), "predicate.attribute", "attribute.path"),
     (where("nothing.city", "eq", "A"), "predicate.attribute", "attribute.unknown"),
     (where("address", "eq", "A"), "predicate.op", "op.type"),
     (where("tags", "eq", "vip"), "predicate.op", "op.type"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from attrium.attributes.models import Definition
 from attrium.attributes.values import AttributeType
+from attrium.core.sql import sqlite_json_path
 from attrium.core.suggest import did_you_mean
 
 Fail = Callable[[str, str, str], None]
@@ -20,9 +21,6 @@ INVALID_NESTED: Any = object()
 MAX_LIST_VALUES = 1000
 SIZE_COMPARISONS = frozenset({"eq", "neq", "gt", "gte", "lt", "lte"})
 _ORDER = frozenset({"gt", "gte", "lt", "lte"})
-# SQLite's JSON paths match a quoted key as stored, escapes and all: a key JSON escapes
-# cannot be named in one, so such names take no path or array condition (both backends).
-_UNQUOTABLE = ('"', "\\")
 
 
 def resolve_path(
@@ -63,11 +61,15 @@ def _addressable(
 ) -> tuple[Definition, tuple[str, ...]] | None:
     nested = path or definition.type is AttributeType.ARRAY
     keys = (definition.name, *path)
-    if nested and any(mark in key for key in keys for mark in _UNQUOTABLE):
+    # SQLite's JSON paths match a quoted key as stored, escapes and all: a key JSON
+    # escapes cannot be named in one, so such names take no path or array condition
+    # (on both backends).
+    if nested and any(sqlite_json_path(key) is None for key in keys):
         fail(
             field,
             "attribute.path",
-            "names and keys holding a quote or a backslash take no path or array condition",
+            "names and keys holding a quote, a backslash or a control character take no"
+            " path or array condition",
         )
         return None
     return definition, path

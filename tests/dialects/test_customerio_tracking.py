@@ -88,6 +88,11 @@ def test_track_anonymous(track: httpx.Client, api: httpx.Client) -> None:
     assert invite["details"]["name"] == "invite"
     refs = sorted(str(e["customer_ref"]) for e in events_of(api) if e["profile_id"] is None)
     assert refs == ["None", "anonymous_id:anon-2"]
+    # Seed 004: "If set as an attribute on a person, any events bearing the same
+    # anonymous value are associated with this person."
+    assert_ok(put(track, "6", anonymous_id="anon-2"))
+    [visit] = events_of(api, customer="6")
+    assert visit["details"]["anonymous_id"] == "anon-2"
 
 
 def test_bad_events_answer_400_in_the_vendors_shape(track: httpx.Client) -> None:

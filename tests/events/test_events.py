@@ -111,6 +111,25 @@ def test_anonymous_events_of_nobody_are_kept_unattached(api: httpx.Client) -> No
     assert len(events_named(api, "view")) == 2
 
 
+def test_a_customer_given_the_anonymous_id_later_gets_its_events(api: httpx.Client) -> None:
+    """Customer.io (seed 004): "If set as an attribute on a person, any events bearing
+    the same anonymous value are associated with this person"; by a create or by an
+    update, and not a refused write naming the id."""
+    api.post("/v1/events", json={"name": "view", "anonymous_id": "cookie-1"})
+    api.post("/v1/events", json={"name": "view", "anonymous_id": "cookie-2"})
+    api.put("/v1/customers/typed", json={"attributes": {"n": 1}})
+    refused = api.put("/v1/customers/anonymous_id:cookie-1", json={"attributes": {"n": "x"}})
+    assert refused.status_code == 422, refused.text
+    api.put("/v1/customers/c1", json={"anonymous_id": "cookie-1"})
+    api.put("/v1/customers/c2", json={})
+    api.put("/v1/customers/c2", json={"anonymous_id": "cookie-2"})
+    assert len(events_named(api, "view", customer="c1")) == 1
+    assert len(events_named(api, "view", customer="c2")) == 1
+    rejected = api.get("/v1/activity", params={"type": "write_rejected"}).json()["items"]
+    assert [entry["customer_ref"] for entry in rejected] == ["anonymous_id:cookie-1"]
+    assert rejected[0]["profile_id"] is None  # nobody's write: it stays unattached
+
+
 def test_erasure_takes_the_customers_events_and_its_anonymous_ones(
     api: httpx.Client, workspace: TestWorkspace
 ) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     column,
     delete,
     func,
@@ -274,3 +275,23 @@ def event_name(backend: str) -> ColumnElement[Any]:
     if backend == "postgresql":
         return activity.c.details.op("->>", return_type=Text)(literal_column("'name'"))
     return func.json_extract(activity.c.details, literal_column("'$.name'"), type_=Text)
+
+
+async def adopt_anonymous_events(
+    connection: AsyncConnection, workspace_id: str, holders: dict[str, str]
+) -> None:
+    """Unattached events naming an anonymous id become the customer's that now holds it
+    (`holders`: anonymous id reference → profile id). Refused writes naming the id stay
+    unattached: they were nobody's write."""
+    if not holders:
+        return
+    await connection.execute(
+        activity.update()
+        .where(
+            activity.c.workspace_id == workspace_id,
+            activity.c.customer_ref.in_(list(holders)),
+            activity.c.profile_id.is_(None),
+            IS_EVENT,
+        )
+        .values(profile_id=case(holders, value=activity.c.customer_ref))
+    )

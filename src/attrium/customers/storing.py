@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity
+from attrium.activity import store as activity_store
 from attrium.activity.service import ActivityEntry
 from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
 from attrium.customers import batch_store
+from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.planning import CustomerState
 
 
@@ -32,3 +34,23 @@ async def store_writes(
         activity.records_of(actor.workspace_id, actor, entries),
         attribute_stats.deltas_of(actor, stat_changes),
     )
+    await activity_store.adopt_anonymous_events(
+        connection, actor.workspace_id, _anonymous_holders(created, changed)
+    )
+
+
+def _anonymous_holders(
+    created: Sequence[CustomerState], changed: Sequence[CustomerState]
+) -> dict[str, str]:
+    """The customers given an anonymous id by these writes, by its reference: Customer.io
+    "any events bearing the same anonymous value are associated with this person"."""
+    given = [state for state in created if state.row["anonymous_id"] is not None]
+    given += [
+        state
+        for state in changed
+        if "anonymous_id" in state.changed_columns and state.row["anonymous_id"] is not None
+    ]
+    return {
+        str(CustomerRef(IdentifierKind.ANONYMOUS_ID, state.row["anonymous_id"])): state.profile_id
+        for state in given
+    }

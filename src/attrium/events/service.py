@@ -9,8 +9,8 @@ runs at the same time waits for it, or the event finds no customer.
 
 An anonymous event names an `anonymous_id`. If a customer holds that identifier the
 event is theirs; otherwise it is kept unattached, naming the anonymous id
-(`customer_ref` "anonymous_id:…"), and is erased with any customer that later holds
-that id. It is not attached retroactively when a customer takes the id later.
+(`customer_ref` "anonymous_id:…"), until a write gives a customer that id: the write's
+store stage makes it theirs (`activity.store.adopt_anonymous_events`).
 """
 
 from datetime import UTC, datetime

@@ -44,6 +44,8 @@ customers = Table(
     Column("phone", Text, nullable=True),
     Column("anonymous_id", Text, nullable=True),
     Column("attributes", json_document(), nullable=False),
+    # When each attribute's value is from ({name: time text}, customers.timing).
+    Column("attribute_times", json_document(), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("workspace_id", "external_id"),

@@ -36,8 +36,9 @@ def test_an_older_put_leaves_newer_values_and_records_them_as_stale(api: httpx.C
         "x": {"old": None, "new": 2},
         "plan": {
             "old": "pro",
-            "new": "free",
+            "new": "pro",
             "stale": True,
+            "sent": "free",
             "at": "2024-05-01T11:00:00.000000Z",
             "current_at": "2024-05-01T12:00:00.000000Z",
         },

@@ -66,8 +66,18 @@ _ACCEPTED = "a timestamp is RFC 3339 text with an offset (2024-05-01T12:00:00Z) 
 
 
 def stale_change(current: Any, sent: Any, sent_at: str, current_at: str) -> dict[str, Any]:
-    """The activity record of a value a write left because it was older."""
-    return {"old": current, "new": sent, "stale": True, "at": sent_at, "current_at": current_at}
+    """The activity record of a value a write left because it was older. `old` and
+    `new` are the stored value before and after, as in every record (it stayed), so
+    that whoever reads values out of the log is not misled; `sent` is what was not
+    written."""
+    return {
+        "old": current,
+        "new": current,
+        "stale": True,
+        "sent": sent,
+        "at": sent_at,
+        "current_at": current_at,
+    }
 
 
 def admitted(

@@ -85,6 +85,13 @@ def test_removals_keep_their_time(api: httpx.Client) -> None:
     assert attributes_of(api, "c1") == {}
 
 
+def test_purging_an_attribute_forgets_its_time(api: httpx.Client) -> None:
+    api.put("/v1/customers/c1", json={"timestamp": LATER, "attributes": {"a": 1, "b": 1}})
+    assert api.delete("/v1/attributes/a", params={"purge": "true"}).status_code == 204
+    api.put("/v1/customers/c1", json={"timestamp": NOON, "attributes": {"a": 2, "b": 2}})
+    assert attributes_of(api, "c1") == {"a": 2, "b": 1}
+
+
 def test_a_write_without_timestamp_applies_as_before(api: httpx.Client) -> None:
     api.put("/v1/customers/c1", json={"timestamp": "2999-01-01T00:00:00Z", "attributes": {"a": 1}})
     api.patch("/v1/customers/c1/attributes", json={"a": 2})

@@ -28,7 +28,9 @@ NO_NAMES: frozenset[str] = frozenset()
 
 def time_text(moment: datetime) -> str:
     """`moment` (timezone aware) as the fixed-width UTC text times are compared by."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat pads the year to four digits (strftime's %Y does not, before 1000).
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 # A batch's writes share one moment: its text is made once.
@@ -58,7 +60,10 @@ def event_time(value: Any) -> str:
         raise ValueError(_ACCEPTED)
     if moment.tzinfo is None:
         raise ValueError(f"{_ACCEPTED}: give the offset (Z or +hh:mm)")
-    return time_text(moment)
+    try:
+        return time_text(moment)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first UTC day
+        raise ValueError(f"{value} is out of range: {_ACCEPTED}") from None
 
 
 _SECONDS = re.compile(r"-?[0-9]+(\.[0-9]+)?")

@@ -243,3 +243,15 @@ def test_events_and_devices(workspace: TestWorkspace) -> None:
         assert attrium.list_devices("c1") == []
         with pytest.raises(NotFound):
             attrium.delete_device("c1", "tok-1")
+
+
+def test_patch_attributes_with_a_timestamp(workspace: TestWorkspace) -> None:
+    noon = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    with sdk(workspace) as attrium:
+        attrium.put_customer("c1", timestamp=noon.isoformat(), attributes={"plan": "pro"})
+        earlier = noon - timedelta(hours=1)
+        assert attrium.patch_attributes("c1", {"plan": "free"}, timestamp=earlier) == {
+            "plan": "pro"
+        }
+        later = int((noon + timedelta(hours=1)).timestamp())
+        assert attrium.patch_attributes("c1", {"plan": "team"}, timestamp=later) == {"plan": "team"}

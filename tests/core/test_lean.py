@@ -4,7 +4,7 @@ import asyncio
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.routing import APIRoute
 from starlette.types import Message
 
@@ -53,7 +53,7 @@ def test_what_a_lean_route_cannot_supply_is_refused_when_built() -> None:
     router = APIRouter(route_class=JsonRoute)
 
     @router.get("/things")
-    async def list_things(limit: int = 10) -> Response:
+    async def list_things(tags: Annotated[list[str], Query()]) -> Response:
         return Response()
 
     async def unknown() -> str:
@@ -97,3 +97,40 @@ def test_path_parameters_are_validated_as_declared() -> None:
     status, body = answer("abcd")
     assert status == 422
     assert b'"field":"code"' in body
+
+
+def test_scalar_query_parameters_are_validated_as_declared() -> None:
+    router = APIRouter(route_class=JsonRoute)
+
+    @router.get("/things")
+    async def list_things(limit: Annotated[int, Query(le=10)] = 5) -> Response:
+        return Response(f"{limit}")
+
+    route = only_route(router)
+    lean = LeanEndpoint.of(route, route)
+
+    def answer(query: bytes) -> tuple[int, bytes]:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/things",
+            "headers": [],
+            "query_string": query,
+        }
+        asyncio.run(lean(scope, {"path_params": {}, "route": route}, receive, send))
+        return sent[0]["status"], sent[1]["body"]
+
+    assert answer(b"") == (200, b"5")
+    assert answer(b"limit=7") == (200, b"7")
+    status, body = answer(b"limit=11")
+    assert (status, b'"field":"limit"' in body) == (422, True)
+    status, body = answer(b"limt=3")
+    assert (status, b'"field":"query.limt"' in body) == (400, True)

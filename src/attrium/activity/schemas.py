@@ -14,7 +14,8 @@ class ActivityOut(BaseModel):
     attribute: str | None
     changes: dict[str, Any] | None = Field(
         description="a customer write's changes: "
-        '{"attributes": {NAME: {"old", "new"}}, "identifiers": {FIELD: {"old", "new"}}}'
+        '{"attributes": {NAME: {"old", "new"}}, "identifiers": {FIELD: {"old", "new"}}}; '
+        'a value an older timestamped write left adds "stale": true, "sent", "at", "current_at"'
     )
     old_value: Any
     new_value: Any

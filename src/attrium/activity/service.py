@@ -66,7 +66,8 @@ class ActivityType(StrEnum):
 class ActivityEntry:
     """One entry of the log. A customer write is one entry, whatever it changed: its
     `changes` hold {"attributes": {name: {"old", "new"}}, "identifiers": {field: ...}}
-    (either part absent when empty; "old" null: no value before, "new" null: removed).
+    (either part absent when empty; "old" null: no value before, "new" null: removed;
+    a value an older timestamped write left is recorded too, customers.timing).
     `attribute` names the one attribute a catalog or object entry is about, and
     `old_value`/`new_value` the one value a subscription entry changed."""
 

@@ -18,8 +18,10 @@ the route table serves it through a `LeanEndpoint` built once from that declarat
 
 The order is FastAPI's: the body is read and parsed first, then the dependencies run
 in declaration order (authentication, scope, rate limit), then validation errors of
-the path and body are reported together. A route whose signature asks for something
-without a provider (a query parameter, the Request itself) is refused when the app
+the path, query and body are reported together (scalar query parameters are read as
+FastAPI reads them; undeclared ones are refused, core/queries.py). A route whose
+signature asks for something without a provider (a header, the Request itself) is
+refused when the app
 builds its route table, never served differently.
 """
 
@@ -28,6 +30,7 @@ import email.message
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi._compat import get_missing_field_error
 from fastapi.dependencies.models import Dependant
@@ -132,8 +135,11 @@ class LeanEndpoint:
         body_field: Any | None,
         render: ErrorRenderer,
         refuses_query: bool = False,
+        query_fields: list[tuple[str, str, Any]] | None = None,
     ) -> None:
         self.refuses_query = refuses_query
+        self.query_fields = query_fields or []
+        self.query_names = frozenset(alias for _, alias, _ in self.query_fields)
         self.endpoint = endpoint
         self.dependencies = dependencies
         self.path_fields = path_fields
@@ -159,9 +165,17 @@ class LeanEndpoint:
             (field.name, field.alias, None if _takes_any_string(field) else field)
             for field in dependant.path_params
         ]
-        # A lean route declares no query parameter: any it is sent is unknown.
         refuses_query = bool(getattr(route, "refuses_unknown_query", False))
-        return cls(route.endpoint, dependencies, path_fields, body_field, render, refuses_query)
+        query_fields = [(field.name, field.alias, field) for field in dependant.query_params]
+        return cls(
+            route.endpoint,
+            dependencies,
+            path_fields,
+            body_field,
+            render,
+            refuses_query,
+            query_fields,
+        )
 
     async def __call__(
         self, scope: Scope, child_scope: Scope, receive: Receive, send: Send
@@ -187,8 +201,9 @@ class LeanEndpoint:
         await response(scope, receive, send)
 
     async def _respond(self, scope: Scope, receive: Receive) -> Response:
-        if self.refuses_query and scope.get("query_string"):
-            queries.refuse_unknown(queries.query_names(scope["query_string"]), frozenset())
+        query_string = scope.get("query_string")
+        if self.refuses_query and query_string:
+            queries.refuse_unknown(queries.query_names(query_string), self.query_names)
         body = await _json_body(scope, receive) if self.body_field is not None else _ABSENT
         call = LeanCall(scope)
         values: dict[str, Any] = {}
@@ -205,6 +220,8 @@ class LeanEndpoint:
             value, found = path_field.validate(path_params[alias], values, loc=("path", alias))
             values[name] = value
             errors.extend(found)
+        if self.query_fields:
+            errors.extend(self._validate_query(query_string or b"", values))
         if self.body_field is not None:
             value, found = self._validate_body(body, values)
             values[self.body_field.name] = value
@@ -212,6 +229,21 @@ class LeanEndpoint:
         if errors:
             raise RequestValidationError(errors)
         return await self.endpoint(**values)
+
+    def _validate_query(self, query_string: bytes, values: dict[str, Any]) -> list[Any]:
+        """Scalar query parameters, as FastAPI reads them (the last value given wins)."""
+        sent = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        errors: list[Any] = []
+        for name, alias, query_field in self.query_fields:
+            if alias not in sent:
+                if query_field.field_info.is_required():
+                    errors.append(get_missing_field_error(loc=("query", alias)))
+                values[name] = copy.deepcopy(query_field.default)
+                continue
+            value, found = query_field.validate(sent[alias], values, loc=("query", alias))
+            values[name] = value
+            errors.extend(found)
+        return errors
 
     def _validate_body(self, body: Any, values: dict[str, Any]) -> tuple[Any, list[Any]]:
         body_field = self.body_field
@@ -234,7 +266,7 @@ def _refuse_unsupported(route: APIRoute, declared: Any) -> None:
     unsupported = [
         name
         for name, present in (
-            ("query parameters", dependant.query_params),
+            ("list query parameters", any(_is_sequence(f) for f in dependant.query_params)),
             ("header parameters", dependant.header_params),
             ("cookie parameters", dependant.cookie_params),
             ("several or embedded body parameters", declared._embed_body_fields),
@@ -248,6 +280,11 @@ def _refuse_unsupported(route: APIRoute, declared: Any) -> None:
     ]
     if unsupported:
         raise LeanRouteError(f"{route.path}: a lean route cannot take {', '.join(unsupported)}")
+
+
+def _is_sequence(query_field: Any) -> bool:
+    annotation = query_field.field_info.annotation
+    return getattr(annotation, "__origin__", None) in (list, set, tuple, frozenset)
 
 
 def _takes_any_string(path_field: Any) -> bool:

@@ -30,6 +30,7 @@ from attrium.customers.schemas import (
     CustomerOut,
     CustomerPage,
     CustomerProfileOut,
+    EventTime,
     customer_body,
 )
 from attrium.devices import service as device_service
@@ -182,18 +183,34 @@ async def get_customer(
 @lean
 @router.patch("/{customer_id}/attributes", response_model=AttributesOut)
 async def patch_attributes(
-    customer_id: str, body: AttributeMap, db: DatabaseDep, settings: SettingsDep, actor: Writer
+    customer_id: str,
+    body: AttributeMap,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Writer,
+    timestamp: Annotated[
+        EventTime | None,
+        Query(
+            description="when the data is from (RFC 3339 or Unix seconds): per attribute, "
+            "an older write leaves a newer value; default: now"
+        ),
+    ] = None,
 ) -> Response:
     """Merge attributes into an existing customer: new added, existing updated, null removes."""
-    outcome = await _update_attributes(customer_id, body, db, settings, actor)
+    outcome = await _update_attributes(customer_id, body, db, settings, actor, timestamp)
     return JsonResponse({"attributes": outcome})
 
 
 async def _update_attributes(
-    customer_id: str, patch: dict[str, Any], db: Database, settings: Settings, actor: Actor
+    customer_id: str,
+    patch: dict[str, Any],
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    timestamp: str | None = None,
 ) -> dict[str, Any]:
     ref = parse_ref(customer_id, settings.max_identifier_bytes)
-    write = CustomerWrite(attributes=patch, update_only=True)
+    write = CustomerWrite(attributes=patch, update_only=True, timestamp=timestamp)
     options = service.native_options(actor, settings)
     outcome = await service.upsert(db, actor, ref, write, options)
     return outcome.customer.attributes

@@ -15,11 +15,18 @@ from attrium.core import sql
 from attrium.core.database import dump_json
 from attrium.customers.store import customers
 
-_WRITTEN_COLUMNS = ("external_id", "email", "phone", "anonymous_id", "attributes")
+_WRITTEN_COLUMNS = (
+    "external_id",
+    "email",
+    "phone",
+    "anonymous_id",
+    "attributes",
+    "attribute_times",
+)
 _JSON_COLUMNS = ("profile_id", *_WRITTEN_COLUMNS, "created_at", "updated_at")
 _ROW_TYPES = (
     "profile_id text, external_id text, email text, phone text, anonymous_id text,"
-    " attributes jsonb, created_at timestamptz, updated_at timestamptz"
+    " attributes jsonb, attribute_times jsonb, created_at timestamptz, updated_at timestamptz"
 )
 
 # PostgreSQL: a batch's new and changed customers, its activity entries and its catalog
@@ -31,14 +38,16 @@ _POSTGRES_WRITE_BATCH = text(
     f"""
     WITH inserted AS (
         INSERT INTO customers (workspace_id, profile_id, external_id, email, phone,
-                               anonymous_id, attributes, created_at, updated_at)
+                               anonymous_id, attributes, attribute_times, created_at,
+                               updated_at)
         SELECT :workspace_id, n.profile_id, n.external_id, n.email, n.phone, n.anonymous_id,
-               n.attributes, n.created_at, n.created_at
+               n.attributes, n.attribute_times, n.created_at, n.created_at
         FROM json_to_recordset(CAST(:new_rows AS json)) AS n({_ROW_TYPES})
     ), updated AS (
         UPDATE customers AS c
         SET external_id = u.external_id, email = u.email, phone = u.phone,
-            anonymous_id = u.anonymous_id, attributes = u.attributes, updated_at = u.updated_at
+            anonymous_id = u.anonymous_id, attributes = u.attributes,
+            attribute_times = u.attribute_times, updated_at = u.updated_at
         FROM json_to_recordset(CAST(:changed_rows AS json)) AS u({_ROW_TYPES})
         WHERE c.workspace_id = :workspace_id AND c.profile_id = u.profile_id
     ), logged AS ({activity_store.postgres_insert("entries")}
@@ -111,7 +120,7 @@ async def _sqlite_write_rows(
         await connection.execute(_sqlite_update(columns), rows)
 
 
-_ALWAYS_WRITTEN = ("attributes", "updated_at")
+_ALWAYS_WRITTEN = ("attributes", "attribute_times", "updated_at")
 
 
 @functools.cache

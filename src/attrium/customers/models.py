@@ -67,6 +67,20 @@ class CustomerWrite:
     attributes: dict[str, Any] = field(default_factory=dict)
     update_only: bool = False
     create_only: bool = False  # AlreadyExists (naming the customer) instead of updating
+    timestamp: str | None = None  # when the data is from, as `customers.timing` time text
+    set_once: dict[str, Any] | None = None  # attributes written only where none is held
+
+    def patch(self) -> dict[str, Any]:
+        """Every attribute the write may set, to check against the catalog."""
+        if not self.set_once:
+            return self.attributes
+        return {**self.set_once, **self.attributes}
+
+    def once_names(self) -> frozenset[str]:
+        """The `set_once` names the write's `attributes` do not set outright."""
+        if not self.set_once:
+            return frozenset()
+        return frozenset(self.set_once).difference(self.attributes)
 
 
 @dataclass(slots=True, unsafe_hash=True)

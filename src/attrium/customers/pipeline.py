@@ -50,6 +50,7 @@ from attrium.customers.planning import (
     plan_update,
     requested_changes,
 )
+from attrium.customers.timing import batch_time_text
 from attrium.identity.suppressions import suppression_errors
 
 
@@ -130,7 +131,7 @@ async def apply(
     checker = await PatchChecker.open(
         connection, actor, CUSTOMER_NAMESPACE, options.limits, options.attributes_field
     )
-    if checker.has_new_names(item.write.attributes for item in pending):
+    if checker.has_new_names(item.write.patch() for item in pending):
         await checker.lock_catalog(connection)  # before any customer: see lock_catalog
     now = utcnow()
     while pending:
@@ -208,7 +209,7 @@ async def _apply_round(
             refusal = suppressed.get(item.index)
             if refusal is not None:
                 raise refusal
-            checked = checker.check(item.write.attributes)
+            checked = checker.check(item.write.patch())
             if isinstance(checked, AttriumError):
                 raise checked
             target, changes = choose_target(
@@ -242,7 +243,7 @@ async def _apply_round(
             plan = choice.plan
             if lost.intersection(choice.checked.new_types):
                 # A concurrent writer fixed the type first: check against the winner.
-                checked = checker.check(choice.item.write.attributes)
+                checked = checker.check(choice.item.write.patch())
                 if isinstance(checked, AttriumError):
                     raise checked
                 plan = _plan(
@@ -307,12 +308,20 @@ def _plan(
     options: WriteOptions,
     now: datetime,
 ) -> CreatePlan | UpdatePlan:
+    write = item.write
+    at = write.timestamp or batch_time_text(now)
+    timestamped = write.timestamp is not None
     if target is None:
-        return plan_create(actor, item.ref, changes, checked.canonical, options, now)
+        return plan_create(
+            actor, item.ref, changes, checked.canonical, options, now, at, timestamped
+        )
     if target not in found:
         raise NotFound(f"customer {item.ref} was deleted while this write was applied")
+    owned = _owners_of(item, owners)
+    patch = checked.canonical
+    once = write.once_names()
     return plan_update(
-        item.ref, found[target], changes, _owners_of(item, owners), checked.canonical, options, now
+        item.ref, found[target], changes, owned, patch, options, now, at, timestamped, once
     )
 
 
@@ -374,7 +383,7 @@ class _Writes:
 
     async def execute(self, connection: AsyncConnection, actor: Actor) -> None:
         workspace_id = actor.workspace_id
-        changed = [plan for plan in self.updates if plan.changed]
+        changed = [plan for plan in self.updates if plan.changed or plan.times_moved]
         entries = [entry for plan in self.creates for entry in plan.entries]
         entries.extend(entry for plan in self.updates for entry in plan.entries)
         await storing.store_writes(

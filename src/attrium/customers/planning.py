@@ -34,6 +34,7 @@ from attrium.customers.identity import (
     normalise,
 )
 from attrium.customers.models import CustomerWrite, IdentifierConflictInfo
+from attrium.customers.timing import NO_NAMES, NO_TIMES, admitted, advanced
 
 # The identifier columns of the customers table, by kind.
 COLUMN_NAMES = {
@@ -168,7 +169,11 @@ def plan_create(
     patch: dict[str, Any],
     options: WriteOptions,
     now: Any,
+    at: str,
+    timestamped: bool = False,
 ) -> CreatePlan:
+    """A new customer; its attributes are from `at` (a removal sent with a timestamp
+    is remembered too, so that an older write arriving later does not set it)."""
     path_change = IdentifierChange(ref.kind, ref.value, ref.name, from_path=True)
     identifiers: dict[tuple[IdentifierKind, str | None], IdentifierChange] = {
         (path_change.kind, path_change.name): path_change
@@ -191,6 +196,7 @@ def plan_create(
         "phone": None,
         "anonymous_id": None,
         "attributes": attributes,
+        "attribute_times": dict.fromkeys(patch if timestamped else attributes, at),
         "created_at": now,
         "updated_at": now,
     }
@@ -230,6 +236,7 @@ class UpdatePlan:
     attributes_lost: list[str]
     attributes_written: list[str]
     custom_identifier_changes: dict[str, str | None]  # None removes
+    times_moved: bool = False  # the attributes' times changed (maybe alone): write the row
 
 
 def plan_update(
@@ -240,13 +247,23 @@ def plan_update(
     patch: dict[str, Any],
     options: WriteOptions,
     now: Any,
+    at: str,
+    timestamped: bool = False,
+    once: frozenset[str] = NO_NAMES,
 ) -> UpdatePlan:
-    """The write to the locked customer `found`, under the identity and attribute rules."""
+    """The write to the locked customer `found`, under the identity and attribute rules;
+    its attributes are from `at` (`customers.timing`: a timestamped write older than a
+    value leaves it, `once` names are written only where no value is held)."""
     row = found.row
     profile_id = found.profile_id
     accepted, conflicts = _plan_identifiers(ref, found, changes, owners, options)
     old_attributes: dict[str, Any] = row["attributes"]
+    old_times: Mapping[str, str] = row["attribute_times"] or NO_TIMES
+    stale: dict[str, Any] = {}
+    if timestamped or once:
+        patch, stale = admitted(patch, old_attributes, old_times, at if timestamped else None, once)
     attribute_patch = effective_patch(old_attributes, patch)
+    times = advanced(old_times, patch if timestamped else attribute_patch, at, timestamped)
     attributes = merged(old_attributes, attribute_patch) if attribute_patch else old_attributes
     if attribute_patch:
         check_per_customer(attributes, options.limits)
@@ -265,10 +282,17 @@ def plan_update(
     if changed:
         new_row["attributes"] = attributes
         new_row["updated_at"] = now
+    if times is not None:
+        new_row["attribute_times"] = times
+    attribute_changes = {
+        name: change(old_attributes.get(name), value) for name, value in attribute_patch.items()
+    }
+    if stale:
+        attribute_changes.update(stale)
     entry = write_entry(
         ActivityType.CUSTOMER_UPDATED,
         profile_id,
-        {name: change(old_attributes.get(name), value) for name, value in attribute_patch.items()},
+        attribute_changes,
         {c.field: change(_current_value(found, c), c.value) for c in accepted},
     )
     return UpdatePlan(
@@ -282,6 +306,7 @@ def plan_update(
         attributes_lost=[name for name, value in attribute_patch.items() if value is None],
         attributes_written=list(attribute_patch),
         custom_identifier_changes=custom_changes,
+        times_moved=times is not None,
     )
 
 

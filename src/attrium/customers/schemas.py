@@ -3,14 +3,35 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainValidator
+from pydantic_core import PydanticCustomError
 
 from attrium.core.schemas import InputModel, ProblemDetail
 from attrium.customers.identity import IdentifierKind
 from attrium.customers.models import Customer, CustomerWrite
+from attrium.customers.timing import event_time
 from attrium.devices.schemas import DeviceOut
 
 AttributeMap = dict[str, Any]
+
+
+def _event_time(value: Any) -> str:
+    try:
+        return event_time(value)
+    except ValueError as error:
+        raise PydanticCustomError("timestamp.format", str(error)) from None
+
+
+# RFC 3339 text with an offset, or Unix seconds; kept as `customers.timing` time text.
+EventTime = Annotated[str, BeforeValidator(_event_time, json_schema_input_type=str | int | float)]
+
+
+def _no_removals(values: AttributeMap) -> AttributeMap:
+    if any(value is None for value in values.values()):
+        raise PydanticCustomError(
+            "set_once.null", "set_once sets values; remove an attribute through attributes"
+        )
+    return values
 
 
 class CustomerIn(InputModel):
@@ -25,6 +46,15 @@ class CustomerIn(InputModel):
         default=None, description="merged in: new keys added, existing updated, null removes"
     )
     update_only: bool = Field(default=False, description="never create a customer")
+    timestamp: EventTime | None = Field(
+        default=None,
+        description="when the data is from (RFC 3339 or Unix seconds): per attribute, "
+        "an older write leaves a newer value; default: now",
+    )
+    set_once: Annotated[AttributeMap, AfterValidator(_no_removals)] | None = Field(
+        default=None,
+        description="attributes set only where the customer holds no value",
+    )
 
     def to_write(self) -> CustomerWrite:
         """Only the identifiers the body names; null means remove."""
@@ -36,6 +66,8 @@ class CustomerIn(InputModel):
             custom_identifiers=dict(self.custom_identifiers) if self.custom_identifiers else {},
             attributes=dict(self.attributes) if self.attributes else {},
             update_only=self.update_only,
+            timestamp=self.timestamp,
+            set_once=self.set_once or None,
         )
 
 

@@ -44,6 +44,8 @@ customers = Table(
     Column("phone", Text, nullable=True),
     Column("anonymous_id", Text, nullable=True),
     Column("attributes", json_document(), nullable=False),
+    # When each attribute's value is from ({name: time text}, customers.timing).
+    Column("attribute_times", json_document(), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("workspace_id", "external_id"),
@@ -161,7 +163,11 @@ async def purge_attribute(connection: AsyncConnection, workspace_id: str, name: 
             customers.c.workspace_id == workspace_id,
             sql.json_has_key(connection, customers.c.attributes, name),
         )
-        .values(attributes=sql.json_merge(connection, customers.c.attributes, {name: None}))
+        .values(
+            attributes=sql.json_merge(connection, customers.c.attributes, {name: None}),
+            # A purged value is gone, its time too: an older write may set it again.
+            attribute_times=sql.json_merge(connection, customers.c.attribute_times, {name: None}),
+        )
     )
     return int(result.rowcount)
 

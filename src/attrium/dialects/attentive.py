@@ -44,6 +44,7 @@ from attrium.dialects.attentive_users import (
     Subscribing,
     attribute_patch,
     limits,
+    occurred_at,
     upsert,
 )
 from attrium.dialects.common import (
@@ -164,6 +165,7 @@ async def post_custom_attributes(
         field_prefix="user",
     )
     ref, write = named.write(body.properties, settings)
+    write.timestamp = occurred_at(body.occurred_at)
     attribute_limits = limits(actor, settings, V1_MAX_ATTRIBUTES)
     await upsert(db, actor, settings, ref, write, attribute_limits, "properties")
     return JsonResponse({})
@@ -273,6 +275,7 @@ async def post_user_attributes(
     )
     patch = attribute_patch(body.attributes)
     ref, write = named.write(patch.values, settings)
+    write.timestamp = occurred_at(body.occurred_at)
     attribute_limits = limits(actor, settings, V2_MAX_ATTRIBUTES, patch.personal)
     opt_ins = _opt_ins(body.subscriptions or [])
     then = None if opt_ins is None else Subscribing(actor, opt_ins)

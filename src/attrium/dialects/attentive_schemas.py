@@ -63,9 +63,19 @@ class EventUser(VendorModel):
     )
 
 
+# When the data is from, RFC 3339 with its offset (as Attentive's events take it): an
+# older write leaves newer values (customers.timing).
+OCCURRED_AT = Field(
+    default=None,
+    alias="occurredAt",
+    description="when the data is from (RFC 3339 with its offset); default: now",
+)
+
+
 class CustomAttributesIn(VendorModel):
     properties: dict[str, Any]
     user: EventUser
+    occurred_at: str | None = OCCURRED_AT
 
 
 class UserIdentifiers(ExternalIdentifiers):
@@ -219,6 +229,7 @@ class UserPropertiesIn(VendorModel):
     attributes: UserAttributes | None = None
     subscriptions: list[Subscription] | None = None
     identifiers: UserIdentifiers
+    occurred_at: str | None = OCCURRED_AT
 
 
 class SubscriberUser(VendorModel):

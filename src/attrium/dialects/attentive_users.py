@@ -21,6 +21,7 @@ from attrium.core.settings import Settings
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
 from attrium.customers.models import Customer, CustomerWrite, WriteOutcome
+from attrium.customers.timing import event_time
 from attrium.dialects.attentive_schemas import PERSONAL_ATTRIBUTES, UserAttributes
 from attrium.dialects.common import FieldPaths, vendor_fields, vendor_setting
 from attrium.subscriptions import service as subscriptions
@@ -86,6 +87,18 @@ class Identified:
     def _field(self, kind: IdentifierKind) -> str:
         names = {IdentifierKind.ID: "clientUserId"}
         return f"{self.field_prefix}.{names.get(kind, kind.value)}"
+
+
+def occurred_at(value: str | None) -> str | None:
+    """`occurredAt` (RFC 3339 with its offset) as the write's time (customers.timing)."""
+    if value is None:
+        return None
+    try:
+        return event_time(value)
+    except ValueError as error:
+        raise ValidationFailed(
+            str(error), [FieldError("occurredAt", "format", str(error))]
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

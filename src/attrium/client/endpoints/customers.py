@@ -36,9 +36,14 @@ def batch_customers(items: Sequence[Mapping[str, Any]]) -> Request[list[BatchRes
 
 
 @endpoint("PATCH", "/v1/customers/{ref}/attributes")
-def patch_attributes(ref: str, attributes: dict[str, Any]) -> Request[dict[str, Any]]:
-    """Merge attributes into an existing customer (None removes); the attributes after."""
-    return Request(field_of("attributes", dict), json=attributes)
+def patch_attributes(
+    ref: str, attributes: dict[str, Any], *, timestamp: datetime | int | None = None
+) -> Request[dict[str, Any]]:
+    """Merge attributes into an existing customer (None removes); the attributes after.
+    With `timestamp` (aware datetime or Unix seconds), an attribute whose value is from
+    a later time keeps it."""
+    when = timestamp.isoformat() if isinstance(timestamp, datetime) else timestamp
+    return Request(field_of("attributes", dict), json=attributes, params=query(timestamp=when))
 
 
 @endpoint("DELETE", "/v1/customers/{ref}/attributes/{name}")

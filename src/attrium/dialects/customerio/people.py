@@ -15,6 +15,7 @@ from attrium.core.errors import FieldError, ValidationFailed
 from attrium.customers import service
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise
 from attrium.customers.models import Customer, CustomerWrite
+from attrium.customers.timing import event_time
 from attrium.objects import service as objects
 from attrium.objects.models import ObjectKey, RelationshipInput
 from attrium.subscriptions import service as subscriptions
@@ -29,7 +30,7 @@ ADD_RELATIONSHIPS = "add_relationships"
 DELETE_RELATIONSHIPS = "delete_relationships"
 RESERVED_FIELDS = frozenset(
     {"id", "email", "cio_id", "anonymous_id", "created_at", "_update", "unsubscribed"}
-    | {PREFERENCES, RELATIONSHIPS}
+    | {"timestamp", PREFERENCES, RELATIONSHIPS}
 )
 
 
@@ -87,12 +88,18 @@ class PersonWrite:
             if name not in RESERVED_FIELDS and not name.startswith(TOPIC_KEY_PREFIX)
         }
         if "created_at" in body:
-            attributes["created_at"] = _unix_seconds(body["created_at"])
+            attributes["created_at"] = _unix_seconds(body["created_at"], "created_at")
         update_only = body.get("_update", False)
         if not isinstance(update_only, bool):
             raise _invalid("_update", "type", "_update must be true or false")
+        # When the data is from (Customer.io's `timestamp`): an older identify leaves
+        # newer values (customers.timing).
+        seconds = _unix_seconds(body.get("timestamp"), "timestamp")
         write = CustomerWrite(
-            identifiers=identifiers, attributes=attributes, update_only=update_only
+            identifiers=identifiers,
+            attributes=attributes,
+            update_only=update_only,
+            timestamp=None if seconds is None else _event_time(seconds),
         )
         return cls(ref, write, _Preferences.parse(body), _Relationships.parse(body))
 
@@ -234,12 +241,19 @@ def _text(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def _unix_seconds(value: Any) -> int | None:
+def _unix_seconds(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid("created_at", "type", "created_at must be a Unix timestamp in seconds")
+        raise _invalid(field, "type", f"{field} must be a Unix timestamp in seconds")
     return value
+
+
+def _event_time(seconds: int) -> str:
+    try:
+        return event_time(seconds)
+    except ValueError as error:
+        raise _invalid("timestamp", "range", str(error)) from None
 
 
 def _invalid(field: str, rule: str, message: str) -> ValidationFailed:

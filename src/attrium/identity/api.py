@@ -17,9 +17,10 @@ from attrium.customers.models import Customer, CustomerWrite
 from attrium.customers.schemas import customer_body
 from attrium.identity import merge as merging
 from attrium.identity import service, undo
-from attrium.identity.schemas import MergeIn, MergeOut, SuppressionOut, UndoMergeOut
+from attrium.identity.schemas import MergeIn, MergeList, MergeOut, SuppressionOut, UndoMergeOut
 
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
+Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 
 router = APIRouter(
     prefix="/v1/customers", tags=["identity"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
@@ -60,6 +61,15 @@ async def merge_customers(
             "moved_rows": outcome.moved_rows,
         }
     )
+
+
+@router.get("/{customer_id}/merges", response_model=MergeList)
+async def customer_merges(
+    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Reader
+) -> Response:
+    """The merges into this customer, newest first; `open` ones can be undone."""
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    return JsonResponse({"items": await service.merges_of(db, actor, ref)})
 
 
 @merges_router.post("/{merge_id}/undo", response_model=UndoMergeOut)

@@ -1,5 +1,6 @@
 """Wire models for suppression and merging."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -79,5 +80,9 @@ class MergeRecordOut(BaseModel):
     primary_profile_id: str
     secondary_profile_id: str
     state: str = Field(description="open (undoable), undone, erased or merged_again")
-    created_at: str
-    closed_at: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class MergeList(BaseModel):
+    items: list[MergeRecordOut]

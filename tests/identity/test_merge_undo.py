@@ -7,9 +7,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from attrium.identity import merge_store
 from tests.support.backends import LiveBackend
 from tests.support.problems import assert_problem
-from tests.support.workspaces import new_workspace
+from tests.support.workspaces import TestWorkspace, new_workspace
 
 
 def merge(api: httpx.Client, primary: str, secondary: str) -> dict[str, Any]:
@@ -151,14 +152,56 @@ def test_an_identifier_taken_since_stays_with_its_holder(api: httpx.Client) -> N
     assert body["secondary"]["id"] == "s"
 
 
-def test_undo_is_refused_after_an_erasure(api: httpx.Client) -> None:
+def stored_merge(workspace: TestWorkspace, merge_id: str) -> dict[str, Any] | None:
+    async def read() -> dict[str, Any] | None:
+        async with workspace.backend.db.reader() as connection:
+            return await merge_store.read_merge(connection, workspace.actor.workspace_id, merge_id)
+
+    return workspace.backend.run(read())
+
+
+def test_a_moved_row_changed_since_stays_on_the_primary(api: httpx.Client) -> None:
+    api.put("/v1/customers/p", json={})
+    api.put("/v1/customers/s", json={})
+    api.put("/v1/customers/s/devices/d1", json={"platform": "ios", "attributes": {"v": 1}})
+    api.put("/v1/customers/s/devices/d2", json={"platform": "ios"})
+    merged = merge(api, "p", "s")
+    api.put("/v1/customers/p/devices/d1", json={"platform": "android", "attributes": {"v": 2}})
+    body = undo(api, merged["merge_id"]).json()
+    assert body["conflicts"] == [{"kind": "devices", "name": "d1", "reason": "changed_since_merge"}]
+    assert body["returned_rows"]["devices"] == 1
+    assert [
+        (d["id"], d["platform"]) for d in api.get("/v1/customers/p/devices").json()["items"]
+    ] == [("d1", "android")]
+    assert [
+        (d["id"], d["platform"]) for d in api.get("/v1/customers/s/devices").json()["items"]
+    ] == [
+        ("d1", "ios"),
+        ("d2", "ios"),
+    ]
+
+
+def test_undo_is_refused_after_an_erasure_which_drops_the_snapshot(
+    api: httpx.Client, workspace: TestWorkspace
+) -> None:
     api.put("/v1/customers/p", json={})
     api.put("/v1/customers/s", json={"attributes": {"secret": "x"}})
     merged = merge(api, "p", "s")
+    assert (stored_merge(workspace, merged["merge_id"]) or {})["snapshot"] is not None
     assert api.delete("/v1/customers/p").status_code == 204
     problem = assert_problem(undo(api, merged["merge_id"]), 409, "merge_id")
     assert problem["reason"] == "erased"
     assert "erased" in problem["detail"]
+    stored = stored_merge(workspace, merged["merge_id"]) or {}
+    assert (stored["state"], stored["snapshot"]) == ("erased", None)
+
+
+def test_undo_is_refused_after_a_suppression(api: httpx.Client) -> None:
+    api.put("/v1/customers/p", json={"email": "p@example.com"})
+    api.put("/v1/customers/s", json={})
+    merged = merge(api, "p", "s")
+    assert api.post("/v1/customers/p/suppress").status_code == 200
+    assert assert_problem(undo(api, merged["merge_id"]), 409)["reason"] == "erased"
 
 
 def test_undo_is_refused_after_a_second_merge(api: httpx.Client) -> None:
@@ -169,6 +212,12 @@ def test_undo_is_refused_after_a_second_merge(api: httpx.Client) -> None:
     problem = assert_problem(undo(api, first["merge_id"]), 409, "merge_id")
     assert problem["reason"] == "merged_again"
     assert undo(api, second["merge_id"]).status_code == 200
+    api.put("/v1/customers/q", json={})
+    third = merge(api, "p", "t")  # t is back: merge it again, then p into q
+    merge(api, "q", "p")
+    assert assert_problem(undo(api, third["merge_id"]), 409)["reason"] == "merged_again"
+    states = [item["state"] for item in api.get("/v1/customers/q/merges").json()["items"]]
+    assert states == ["open"]
 
 
 def test_unknown_merges_and_scopes(api: httpx.Client, workspace: Any) -> None:

@@ -66,22 +66,20 @@ async def undo(db: Database, actor: Actor, merge_id: str) -> UndoOutcome:
 
 async def _undo(connection: AsyncConnection, actor: Actor, merge_id: str) -> UndoOutcome:
     workspace_id = actor.workspace_id
-    merge = await merge_store.read_merge(connection, workspace_id, merge_id, lock=True)
-    if merge is None:
+    found = await merge_store.read_merge(connection, workspace_id, merge_id)
+    if found is None:
         raise NotFound(f"no merge {merge_id}")
-    if merge["state"] != merge_store.OPEN:
-        refusal = REFUSALS[merge["state"]]
-        raise Conflict(
-            refusal,
-            [FieldError("merge_id", f"merge.{merge['state']}", refusal)],
-            {"reason": merge["state"]},
-        )
-    primary_id, secondary_id = merge["primary_profile_id"], merge["secondary_profile_id"]
+    _refuse_closed(found["state"])
+    primary_id, secondary_id = found["primary_profile_id"], found["secondary_profile_id"]
+    # The customer's row first, then the merge's: a merge and an erasure lock in that order.
     locked = await customer_store.lock_holders(
         connection, workspace_id, {"profile_id": [primary_id]}
     )
+    merge = await merge_store.read_merge(connection, workspace_id, merge_id, lock=True)
+    assert merge is not None  # merges are never deleted but with their workspace
+    _refuse_closed(merge["state"])
     if primary_id not in locked:
-        raise Conflict(REFUSALS[merge_store.ERASED], extra={"reason": merge_store.ERASED})
+        _refuse_closed(merge_store.ERASED)
     document: dict[str, Any] = merge["snapshot"]
     row, custom = locked[primary_id]
     touched = await _touched_since(connection, workspace_id, primary_id, merge_id)
@@ -109,6 +107,14 @@ async def _undo(connection: AsyncConnection, actor: Actor, merge_id: str) -> Und
         conflicts,
         returned,
     )
+
+
+def _refuse_closed(state: str) -> None:
+    """A 409 naming why, unless the merge can still be undone."""
+    if state == merge_store.OPEN:
+        return
+    refusal = REFUSALS[state]
+    raise Conflict(refusal, [FieldError("merge_id", f"merge.{state}", refusal)], {"reason": state})
 
 
 async def _touched_since(

@@ -170,6 +170,10 @@ def test_a_moved_row_changed_since_stays_on_the_primary(api: httpx.Client) -> No
     body = undo(api, merged["merge_id"]).json()
     assert body["conflicts"] == [{"kind": "devices", "name": "d1", "reason": "changed_since_merge"}]
     assert body["returned_rows"]["devices"] == 1
+    for ref in ("p", "s"):
+        [entry] = api.get(f"/v1/customers/{ref}/activity", params={"limit": 1}).json()["items"]
+        assert entry["type"] == "customer_merge_undone"
+        assert entry["details"]["conflicts"] == body["conflicts"]
     assert [
         (d["id"], d["platform"]) for d in api.get("/v1/customers/p/devices").json()["items"]
     ] == [("d1", "android")]

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity.service import ActivityType, change
+from attrium.activity import service as activity_service
+from attrium.activity.service import ActivityEntry, ActivityType, change
 from attrium.activity.store import activity
 from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
@@ -89,16 +90,21 @@ async def _undo(connection: AsyncConnection, actor: Actor, merge_id: str) -> Und
     unwritten = row["updated_at"] == datetime.fromisoformat(times["after"])
     plan.row["updated_at"] = datetime.fromisoformat(times["before"]) if unwritten else now
     details = {"merge_id": merge_id, "secondary_profile_id": secondary_id}
-    await _give_back(connection, actor, plan, details)
+    primary_entry = await _give_back(connection, actor, plan, details)
     restored = await _restore_secondary(
-        connection, actor, document, {**details, "primary_profile_id": primary_id}
+        connection, actor, document, {"merge_id": merge_id, "primary_profile_id": primary_id}
     )
-    secondary, conflicts = restored
+    secondary, conflicts, secondary_entry = restored
     conflicts = plan.conflicts + conflicts
     returned = await _return_rows(connection, workspace_id, document, primary_id, conflicts)
     returned["activity"] = await _return_activity(
         connection, workspace_id, document["activity_ids"], primary_id, secondary_id
     )
+    # Recorded last, as they list every conflict (and not given back as history).
+    for entry in (primary_entry, secondary_entry):
+        assert entry.details is not None
+        entry.details["conflicts"] = [conflict.as_dict() for conflict in conflicts]
+    await activity_service.record(connection, actor, [primary_entry, secondary_entry])
     await merge_store.close(connection, workspace_id, merge_id, merge_store.UNDONE, now)
     return UndoOutcome(
         merge_id,
@@ -139,31 +145,33 @@ async def _touched_since(
 
 async def _give_back(
     connection: AsyncConnection, actor: Actor, plan: PrimaryReturn, details: dict[str, Any]
-) -> None:
-    """Store the primary as the undo leaves it, with its entry."""
+) -> ActivityEntry:
+    """Store the primary as the undo leaves it; returns its entry, to record."""
     primary_id: str = plan.row["profile_id"]
     entry = write_entry(
         ActivityType.CUSTOMER_MERGE_UNDONE,
         primary_id,
         plan.attribute_changes,
         plan.identifier_changes,
-        {**details, "conflicts": [conflict.as_dict() for conflict in plan.conflicts]},
+        dict(details),
     )
     assert entry is not None
     removed = list(plan.attribute_changes)
     changes = attribute_stats.StatChanges()
     changes.add_changed([], removed, removed)
     state = CustomerState(plan.row, {}, plan.columns)
-    await storing.store_writes(connection, actor, [], [state], [entry], changes)
+    await storing.store_writes(connection, actor, [], [state], [], changes)
     await customer_store.set_custom_identifiers(
         connection, actor.workspace_id, [(primary_id, name, None) for name in plan.custom_removed]
     )
+    return entry
 
 
 async def _restore_secondary(
     connection: AsyncConnection, actor: Actor, document: dict[str, Any], details: dict[str, Any]
-) -> tuple[CustomerState, list[UndoConflict]]:
-    """Recreate the secondary as the merge found it, but for identifiers held since."""
+) -> tuple[CustomerState, list[UndoConflict], ActivityEntry]:
+    """Recreate the secondary as the merge found it, but for identifiers held since;
+    returns its entry, to record."""
     workspace_id = actor.workspace_id
     row = customer_row(document)
     conflicts: list[UndoConflict] = []
@@ -192,20 +200,20 @@ async def _restore_secondary(
         row["profile_id"],
         {name: change(None, value) for name, value in attributes.items()},
         identifiers,
-        {"merge_id": details["merge_id"], "primary_profile_id": details["primary_profile_id"]},
+        dict(details),
     )
     assert entry is not None
     changes = attribute_stats.StatChanges()
     changes.add_created(attributes)
     state = CustomerState(row, custom)
-    await storing.store_writes(connection, actor, [state], [], [entry], changes)
+    await storing.store_writes(connection, actor, [state], [], [], changes)
     await customer_store.set_custom_identifiers(
         connection,
         workspace_id,
         [(row["profile_id"], name, value) for name, value in custom.items()],
         fresh=True,
     )
-    return state, conflicts
+    return state, conflicts, entry
 
 
 async def _return_rows(

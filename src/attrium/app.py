@@ -32,6 +32,7 @@ from attrium.dialects.invisible_collector import router as invisible_collector_r
 from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
 from attrium.events.api import router as events_router
+from attrium.identity.api import merges_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(attentive_router)
     app.include_router(customerio_router)
     app.include_router(identity_router)
+    app.include_router(merges_router)
     for router in (*subscription_routers, *object_routers):
         app.include_router(router)
     app.include_router(invisible_collector_router)

@@ -7,6 +7,7 @@ from attrium.auth.store import api_keys
 from attrium.core.database import metadata
 from attrium.customers.store import customer_identifiers, customers
 from attrium.devices.store import devices
+from attrium.identity.merge_store import merges
 from attrium.identity.store import suppressions
 from attrium.imports.store import import_chunks, import_errors, import_jobs
 from attrium.objects.store import object_types, objects, relationships
@@ -34,6 +35,7 @@ __all__ = [
     "import_chunks",
     "import_errors",
     "import_jobs",
+    "merges",
     "metadata",
     "object_types",
     "objects",

@@ -214,6 +214,11 @@ def test_segment_template_activity_and_merge_routes(workspace: TestWorkspace) ->
         assert merged.moved_identifiers
         with pytest.raises(NotFound):
             attrium.get_customer("c0")
+        [record] = attrium.list_merges("c1")
+        assert (record.merge_id, record.state) == (merged.merge_id, "open")
+        undone = attrium.undo_merge(merged.merge_id)
+        assert (undone.secondary.id, undone.conflicts) == ("c0", [])
+        assert attrium.get_customer("c0").email == "ada@example.com"
         attrium.delete_attribute("n", purge=True)
         assert attrium.get_customer("c3").attributes == {}
 

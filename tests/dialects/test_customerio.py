@@ -452,6 +452,22 @@ def test_merge_customers_keeps_the_primary_and_deletes_the_secondary(
     assert_ok(track.post("/merge_customers", json=repeated))
 
 
+def test_merge_customers_can_be_undone_natively(track: httpx.Client, api: httpx.Client) -> None:
+    assert_ok(put(track, "p1", plan="gold"))
+    assert_ok(put(track, "s1", email="s1@example.com", age=40))
+    secondary = person(api, "s1")
+    assert_ok(
+        track.post("/merge_customers", json={"primary": {"id": "p1"}, "secondary": {"id": "s1"}})
+    )
+    [merge] = api.get("/v1/customers/p1/merges").json()["items"]
+    assert merge["state"] == "open"
+    answer = api.post(f"/v1/merges/{merge['merge_id']}/undo")
+    assert answer.status_code == 200, answer.text
+    assert person(api, "s1") == secondary
+    assert (person(api, "p1") or {})["attributes"] == {"plan": "gold"}
+    assert api.get("/v1/customers/p1/merges").json()["items"][0]["state"] == "undone"
+
+
 def test_merge_customers_addresses_by_id_email_or_cio_id(
     track: httpx.Client, api: httpx.Client
 ) -> None:

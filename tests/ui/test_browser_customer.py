@@ -68,3 +68,24 @@ def test_customer_view_shows_subscriptions_topics_and_relationships(
     expect(unsubscribed.locator("[data-cell='before']")).to_have_text("before false")
     expect(unsubscribed.locator("[data-cell='after']")).to_have_text("after true")
     shots.take(page, "customer-unsubscribed")
+
+
+def test_the_undo_button_brings_the_merged_customer_back(
+    signed_in: Page, api: httpx.Client
+) -> None:
+    created(api.put("/v1/customers/p", json={"attributes": {"plan": "pro"}}))
+    created(api.put("/v1/customers/s", json={"email": "s@example.com"}))
+    body = {"primary": {"id": "p"}, "secondary": {"id": "s"}}
+    merge_id = created(api.post("/v1/customers/merge", json=body))["merge_id"]
+
+    page = signed_in
+    page.goto("/ui/customers?q=p")
+    merge = page.locator(f"tr[data-merge='{merge_id}']")
+    expect(merge.locator("[data-cell='state']")).to_have_text("merged")
+    merge.get_by_role("button", name="Undo merge").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Merge undone")
+    expect(merge.locator("[data-cell='state']")).to_have_text("undone")
+    page.get_by_role("link", name="the merged customer").click()
+    expect(page.get_by_role("heading", name="Customer s")).to_be_visible()
+    assert api.get("/v1/customers/s").json()["email"] == "s@example.com"

@@ -31,6 +31,7 @@ class ActivityType(StrEnum):
     CUSTOMER_SUPPRESSED = "customer_suppressed"
     CUSTOMER_UNSUPPRESSED = "customer_unsuppressed"
     CUSTOMER_MERGED = "customer_merged"
+    CUSTOMER_MERGE_UNDONE = "customer_merge_undone"
     SUBSCRIPTION_CHANGED = "subscription_changed"
     SUBSCRIPTION_REPEATED = "subscription_repeated"
     UNSUBSCRIBED_CHANGED = "unsubscribed_changed"

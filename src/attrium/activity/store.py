@@ -248,7 +248,12 @@ async def reassign(
 
 
 # The entry types that record a change to a customer's attributes or identifiers.
-CUSTOMER_CHANGE_TYPES = ("customer_created", "customer_updated", "customer_merged")
+CUSTOMER_CHANGE_TYPES = (
+    "customer_created",
+    "customer_updated",
+    "customer_merged",
+    "customer_merge_undone",
+)
 
 
 def concerns(connection: AsyncConnection, workspace_id: str, name: str) -> ColumnElement[bool]:

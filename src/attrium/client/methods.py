@@ -61,6 +61,8 @@ class Methods:
     suppress_customer = identity.suppress_customer
     unsuppress_customer = identity.unsuppress_customer
     merge_customers = identity.merge_customers
+    list_merges = identity.list_merges
+    undo_merge = identity.undo_merge
 
     # Subscriptions: sign-up sources, topics, a customer's state.
 

@@ -118,11 +118,41 @@ class Merge(Model):
     """The outcome of merging a secondary customer into a primary."""
 
     customer: Customer
+    merge_id: str
     secondary_profile_id: str
     moved_identifiers: list[str]
     dropped_identifiers: list[str]
     gained_attributes: list[str]
     moved_rows: dict[str, int]
+
+
+class MergeRecord(Model):
+    """A merge into a customer; `open` ones can be undone."""
+
+    merge_id: str
+    primary_profile_id: str
+    secondary_profile_id: str
+    state: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class UndoConflict(Model):
+    """Something a write changed on the primary after the merge: it kept the later value."""
+
+    kind: str
+    name: str
+    reason: str
+
+
+class UndoneMerge(Model):
+    """Both customers as undoing a merge left them."""
+
+    merge_id: str
+    primary: Customer
+    secondary: Customer
+    conflicts: list[UndoConflict]
+    returned_rows: dict[str, int]
 
 
 # Subscriptions.

@@ -5,9 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import store as activity_store
 from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
+from attrium.core.clock import utcnow
 from attrium.customers import store as customer_store
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import Customer
+from attrium.identity import merge_store
 
 
 def identifier_refs(customer: Customer) -> list[CustomerRef]:
@@ -38,6 +40,10 @@ async def erase(connection: AsyncConnection, actor: Actor, customer: Customer) -
         connection, actor.workspace_id, customer.profile_id, refs
     )
     await customer_store.delete_customer(connection, actor.workspace_id, customer.profile_id)
+    # Its merges can no longer be undone, and their snapshots hold personal data.
+    await merge_store.close_involving(
+        connection, actor.workspace_id, [customer.profile_id], merge_store.ERASED, utcnow()
+    )
     held = customer.attributes.keys() - customer.defaulted  # defaults are not held
     await attribute_stats.record_writes(connection, actor, [], deleted=[held])
     return erased

@@ -1,5 +1,6 @@
 """Wire models for suppression and merging."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -52,8 +53,36 @@ class MergeIn(InputModel):
 
 class MergeOut(BaseModel):
     customer: CustomerOut
+    merge_id: str = Field(description="undo it with POST /v1/merges/{merge_id}/undo")
     secondary_profile_id: str
     moved_identifiers: list[str]
     dropped_identifiers: list[str]
     gained_attributes: list[str]
     moved_rows: dict[str, int]
+
+
+class UndoConflictOut(BaseModel):
+    kind: str = Field(description="attribute, identifier, or a side table (subscriptions, ...)")
+    name: str
+    reason: str
+
+
+class UndoMergeOut(BaseModel):
+    merge_id: str
+    primary: CustomerOut
+    secondary: CustomerOut
+    conflicts: list[UndoConflictOut]
+    returned_rows: dict[str, int]
+
+
+class MergeRecordOut(BaseModel):
+    merge_id: str
+    primary_profile_id: str
+    secondary_profile_id: str
+    state: str = Field(description="open (undoable), undone, erased or merged_again")
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class MergeList(BaseModel):
+    items: list[MergeRecordOut]

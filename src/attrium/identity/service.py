@@ -6,6 +6,7 @@ any one of them lifts the whole suppression.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from attrium.activity import service as activity
 from attrium.activity.service import ActivityEntry, ActivityType
@@ -17,7 +18,8 @@ from attrium.core.ids import new_ulid
 from attrium.customers import service as customers
 from attrium.customers import store as customer_store
 from attrium.customers.identity import CustomerRef, IdentifierKind
-from attrium.identity import erasure, store
+from attrium.customers.reads import resolve
+from attrium.identity import erasure, merge_store, store
 from attrium.identity.suppressions import identifier_hash
 
 
@@ -75,3 +77,11 @@ async def unsuppress(db: Database, actor: Actor, ref: CustomerRef) -> int:
         entry = ActivityEntry(ActivityType.CUSTOMER_UNSUPPRESSED, details=details)
         await activity.record(connection, actor, [entry])
     return freed
+
+
+async def merges_of(db: Database, actor: Actor, ref: CustomerRef) -> list[dict[str, Any]]:
+    """The merges into the customer `ref` names, newest first (only `open` ones can be
+    undone)."""
+    async with db.reader() as connection:
+        profile_id = await resolve(connection, actor, ref)
+        return await merge_store.merges_into(connection, actor.workspace_id, profile_id)

@@ -15,6 +15,7 @@ from attrium.ui import service
 from attrium.ui.catalog import router as catalog_router
 from attrium.ui.customers import router as customers_router
 from attrium.ui.imports import router as imports_router
+from attrium.ui.merges import router as merges_router
 from attrium.ui.routing import UiRoute
 from attrium.ui.security import (
     SESSION_COOKIE,
@@ -117,6 +118,7 @@ async def sign_out(request: Request, db: DatabaseDep, session: SessionDep) -> Re
 for page_router in (
     catalog_router,
     customers_router,
+    merges_router,
     segments_router,
     imports_router,
     templates_router,

@@ -9,12 +9,14 @@ from attrium.activity import service as activity
 from attrium.activity.service import ActivityType
 from attrium.attributes import service as catalog
 from attrium.auth.actor import Actor
+from attrium.auth.scopes import Scope
 from attrium.core.database import Database
 from attrium.core.deps import DatabaseDep, SettingsDep
 from attrium.core.errors import ValidationFailed
 from attrium.customers import service as customers
 from attrium.customers.identity import CustomerRef, IdentifierKind, normalise, parse_ref
 from attrium.customers.models import Customer
+from attrium.identity import service as identity
 from attrium.objects import service as objects
 from attrium.objects.models import ObjectType, Relationship
 from attrium.subscriptions import configuration
@@ -144,9 +146,11 @@ async def customer_page(
     session: SessionDep,
     profile_id: str,
     cursor: str | None = None,
+    undone: str | None = None,
 ) -> Response:
     ref = CustomerRef(IdentifierKind.PROFILE, profile_id.upper())
     customer = await customers.get(db, session.actor, ref)
+    merges = await identity.merges_of(db, session.actor, ref)
     definitions = await catalog.definitions_by_name(db, session.actor)
     reach = await reach_of(db, session.actor, ref)
     history = await activity.customer_history(
@@ -160,6 +164,9 @@ async def customer_page(
         definitions=definitions,
         reach=reach,
         history=history,
+        merges=merges,
+        undone=next((item for item in merges if item["merge_id"] == undone), None),
+        can_undo=session.can(Scope.ATTRIBUTES_WRITE),
         failure_types=FAILURE_TYPES,
         change_types=CHANGE_TYPES,
         shown_details=SHOWN_DETAILS,

@@ -1,7 +1,7 @@
 """customers: when each attribute's value is from (`attribute_times`)
 
 Revision ID: 0018_event_time
-Revises: 0016_one_head
+Revises: 0017_merges
 
 A write may carry the time its data is from; per attribute, an older write does not
 overwrite a newer value. The times live on the customer's row, beside its
@@ -19,7 +19,7 @@ from attrium.core.types import json_document
 
 # revision identifiers, used by Alembic.
 revision: str = "0018_event_time"
-down_revision: str | Sequence[str] | None = "0016_one_head"
+down_revision: str | Sequence[str] | None = "0017_merges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

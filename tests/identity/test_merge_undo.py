@@ -1,14 +1,19 @@
 """POST /v1/merges/{merge_id}/undo: the secondary comes back, the primary gives back
 what the merge moved onto it and keeps what was written to it since."""
 
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attrium.identity import merge_store
-from tests.support.backends import LiveBackend
+from tests.support.backends import LiveBackend, postgres_url
 from tests.support.problems import assert_problem
 from tests.support.workspaces import TestWorkspace, new_workspace
 
@@ -273,3 +278,49 @@ def test_merge_then_undo_restores_both_profiles(
         after = profile(api, "p"), profile(api, "s")
         for old, new in zip(before, after, strict=True):
             assert_restored(old, new)
+
+
+def test_an_identifier_taken_during_the_undo_is_a_conflict_not_an_error(
+    workspace: TestWorkspace,
+) -> None:
+    """A customer given the secondary's email while the undo runs (committed after the
+    undo found it free) leaves the email with its holder, as when taken before."""
+    if workspace.backend.name != "postgresql":
+        pytest.skip("SQLite has one writer: a write cannot commit inside the undo")
+    api = workspace.client()
+    api.put("/v1/customers/p", json={"email": "p@example.com"})
+    api.put("/v1/customers/s", json={"email": "s@example.com"})
+    merged = merge(api, "p", "s")
+    settings = workspace.backend.settings
+
+    async def taking() -> asyncpg.Connection:
+        connection = await asyncpg.connect(postgres_url())
+        await connection.execute(f'SET search_path TO "{settings.database_schema}"')
+        await connection.execute("BEGIN")
+        await connection.execute(
+            "INSERT INTO customers (workspace_id, profile_id, external_id, email, attributes,"
+            " created_at, updated_at) VALUES ($1, 'racer', 'racer', 's@example.com', '{}',"
+            " now(), now())",
+            workspace.actor.workspace_id,
+        )
+        return connection
+
+    async def commit(connection: asyncpg.Connection) -> None:
+        await connection.execute("COMMIT")
+        await connection.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        racer = loop.run_until_complete(taking())
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(undo, api, merged["merge_id"])
+            time.sleep(1)  # the undo waits on the racer's uncommitted email (or has not begun)
+            loop.run_until_complete(commit(racer))
+            body = answer.result(timeout=60)
+    finally:
+        loop.close()
+    assert body.status_code == 200, body.text
+    assert body.json()["secondary"]["email"] is None
+    assert {"kind": "identifier", "name": "email", "reason": "held_by_another_customer"} in (
+        body.json()["conflicts"]
+    )

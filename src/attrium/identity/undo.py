@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity import service as activity_service
@@ -18,6 +19,7 @@ from attrium.activity.service import ActivityEntry, ActivityType, change
 from attrium.activity.store import activity
 from attrium.attributes import stats as attribute_stats
 from attrium.auth.actor import Actor
+from attrium.core import sql
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.errors import Conflict, FieldError, NotFound
@@ -60,7 +62,22 @@ class UndoOutcome:
     returned_rows: dict[str, int]  # side rows and activity entries given back
 
 
+MAX_UNDO_ATTEMPTS = 3
+
+
 async def undo(db: Database, actor: Actor, merge_id: str) -> UndoOutcome:
+    for _ in range(MAX_UNDO_ATTEMPTS - 1):
+        try:
+            return await _undo_once(db, actor, merge_id)
+        except IntegrityError as error:
+            # A concurrent write gave someone one of the secondary's identifiers after
+            # this undo found it free: the next attempt sees its holder (a conflict).
+            if not sql.is_unique_violation(error):
+                raise
+    return await _undo_once(db, actor, merge_id)
+
+
+async def _undo_once(db: Database, actor: Actor, merge_id: str) -> UndoOutcome:
     async with db.transaction() as connection:
         return await _undo(connection, actor, merge_id)
 

@@ -32,6 +32,7 @@ from attrium.dialects.invisible_collector import router as invisible_collector_r
 from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
 from attrium.events.api import router as events_router
+from attrium.history.api import router as history_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(metrics.router)
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
+    app.include_router(history_router)
     routers = (
         imports_router,
         export_router,

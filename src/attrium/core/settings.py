@@ -99,6 +99,15 @@ class Settings(BaseSettings):
         ge=0,
         description="how often a process folds the catalog statistics' deltas (0: never)",
     )
+    history_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="how many days of customer history to keep for as-of reads "
+        "(unset: forever); older entries are pruned in the background",
+    )
+    history_prune_seconds: float = Field(
+        default=3600.0, ge=0, description="how often a process prunes history (0: never)"
+    )
     ui_session_hours: float = Field(
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )

@@ -51,16 +51,24 @@ def parse_as_of(text: str | None, settings: Settings, field: str = "as_of") -> d
         message = "as_of is an RFC 3339 date-time with a zone, such as 2026-03-01T00:00:00Z"
         raise ValidationFailed(message, [FieldError(field, "as_of.format", message)])
     now = utcnow()
-    oldest = oldest_reachable(settings, now)
+    check_reachable(moment, settings, field, now)
+    return min(moment, now)
+
+
+def check_reachable(
+    moment: datetime, settings: Settings, field: str, now: datetime | None = None
+) -> None:
+    """422 naming `field` and the oldest reachable instant if `moment` is before the
+    retention window (its history may be pruned)."""
+    oldest = oldest_reachable(settings, now or utcnow())
     if oldest is not None and moment < oldest:
         kept = f"history is kept for {settings.history_days:g} days"
-        message = f"{kept}: as_of must be at or after {isoformat(oldest)}"
+        message = f"{kept}: {field} must be at or after {isoformat(oldest)}"
         raise ValidationFailed(
             message,
-            [FieldError(field, "as_of.retention", message)],
+            [FieldError(field, "history.retention", message)],
             extra={"oldest_as_of": isoformat(oldest)},
         )
-    return min(moment, now)
 
 
 async def customer_as_of(db: Database, actor: Actor, ref: CustomerRef, as_of: datetime) -> Customer:

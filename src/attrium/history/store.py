@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attrium.activity.store import CUSTOMER_CHANGE_TYPES, activity
+from attrium.core.ids import ulid_floor
 from attrium.segments.json_sql import json_access_for
 
 Condition = ColumnElement[bool]
@@ -29,6 +30,17 @@ def own_changes(workspace_id: str) -> Condition:
         activity.c.workspace_id == workspace_id,
         activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
         activity.c.merged_from.is_(None),
+    )
+
+
+def own_changes_after(workspace_id: str, since: datetime) -> Condition:
+    """Own change entries recorded after `since`. An entry's ULID is made after its
+    `created_at`, so the id bound is implied; it lets both backends read only the
+    primary key's range (workspace_id, activity_id) after `since`, not every entry."""
+    return and_(
+        own_changes(workspace_id),
+        activity.c.activity_id >= ulid_floor(since),
+        activity.c.created_at > since,
     )
 
 
@@ -55,7 +67,7 @@ def past_patches(
         partition_by=(activity.c.profile_id, pairs.c.key),
         order_by=(activity.c.created_at, activity.c.activity_id),
     )
-    after = and_(own_changes(workspace_id), activity.c.created_at > since)
+    after = own_changes_after(workspace_id, since)
     if profile_id is not None:
         after = and_(after, activity.c.profile_id == profile_id)
     changes = (
@@ -95,12 +107,7 @@ def held_at(
         held_before = func.json_type(activity.c.changes, f"$.identifiers.{name}.old") != "null"
     first_old_value_held = (
         select(case((held_before, 1), else_=0))
-        .where(
-            own_changes(workspace_id),
-            activity.c.profile_id == profile_id,
-            activity.c.created_at > since,
-            changed,
-        )
+        .where(own_changes_after(workspace_id, since), activity.c.profile_id == profile_id, changed)
         .order_by(activity.c.created_at, activity.c.activity_id)
         .limit(1)
         .scalar_subquery()

@@ -1,6 +1,6 @@
 """Segment routes (`/v1/segments`)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -132,6 +132,7 @@ async def membership_changes(
     cursor: str | None = None,
 ) -> Response:
     """Customers who entered or left since `since`, judged from the activity log."""
+    history.check_reachable(since if since.tzinfo else since.replace(tzinfo=UTC), settings, "since")
     page = await changes.membership_changes(
         db, actor, segment_id, since, cursor, limit or settings.default_page_size
     )

@@ -1,0 +1,94 @@
+"""Retention: customer history older than `ATTRIUM_HISTORY_DAYS` is pruned.
+
+As-of reads walk back from the current row through the entries after the instant
+asked for, so pruning older entries changes no answer inside the window; instants
+before it are refused (history.service.parse_as_of). Only the entries that record
+changes to customers are history: events, refusals and admin entries stay.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy import and_, delete, select
+
+from attrium.activity.store import CUSTOMER_CHANGE_TYPES, activity
+from attrium.core.clock import utcnow
+from attrium.core.database import Database
+from attrium.core.ids import ulid_floor
+from attrium.core.settings import Settings
+from attrium.history.service import oldest_reachable
+from attrium.workspaces.store import workspaces
+
+logger = logging.getLogger("attrium.history.retention")
+
+PRUNE_BATCH = 5000
+
+
+async def prune(db: Database, settings: Settings, now: datetime | None = None) -> int:
+    """Delete every workspace's change entries older than the window; how many went."""
+    cutoff = oldest_reachable(settings, now or utcnow())
+    if cutoff is None:
+        return 0
+    async with db.reader() as connection:
+        found = await connection.execute(select(workspaces.c.workspace_id))
+        workspace_ids = list(found.scalars())
+    pruned = 0
+    for workspace_id in workspace_ids:
+        pruned += await prune_workspace(db, workspace_id, cutoff)
+    return pruned
+
+
+async def prune_workspace(db: Database, workspace_id: str, cutoff: datetime) -> int:
+    # Batches in transactions of their own: a long prune never holds locks for long.
+    # The id bound reads the primary key's range (an entry's ULID is made after its time).
+    older = and_(
+        activity.c.workspace_id == workspace_id,
+        activity.c.activity_id < ulid_floor(cutoff),
+        activity.c.created_at < cutoff,
+        activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
+    )
+    pruned = 0
+    while True:
+        batch = select(activity.c.activity_id).where(older).limit(PRUNE_BATCH)
+        async with db.transaction() as connection:
+            result = await connection.execute(
+                delete(activity).where(
+                    activity.c.workspace_id == workspace_id,
+                    activity.c.activity_id.in_(batch.scalar_subquery()),
+                )
+            )
+        pruned += int(result.rowcount)
+        if result.rowcount < PRUNE_BATCH:
+            return pruned
+
+
+class HistoryPruner:
+    """Prunes history every `history_prune_seconds` while the server runs, when
+    `history_days` is set. Every process may run one: deletes of the same rows agree."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.settings.history_days is not None and self.settings.history_prune_seconds > 0:
+            self.task = asyncio.create_task(self._loop(), name="attrium-history-pruner")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                pruned = await prune(self.db, self.settings)
+                if pruned:
+                    logger.info("pruned %d history entries", pruned)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the pruner must outlive a failed round; entries wait
+                logger.exception("history pruning failed; retrying")
+            await asyncio.sleep(self.settings.history_prune_seconds)

@@ -29,6 +29,7 @@ from attrium.core.names import check_name, name_taken
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
+from attrium.history import store as history_store
 from attrium.objects import store as object_store
 from attrium.segments import predicates, store
 from attrium.segments.export import nested_types_of
@@ -81,7 +82,7 @@ async def checked_predicate(
     return predicates.parse(tree, vocabulary, field)
 
 
-def _selection(
+async def _selection(
     connection: AsyncConnection, actor: Actor, predicate: Predicate, as_of: datetime | None
 ) -> tuple[FromClause, Condition]:
     """Where the customers come from, and which satisfy `predicate`: now, or at `as_of`
@@ -90,6 +91,7 @@ def _selection(
         return customer_store.customers, store.matching(
             connection, actor.workspace_id, predicate, utcnow()
         )
+    await history_store.without_jit(connection)
     return store.matching_at(connection, actor.workspace_id, predicate, as_of)
 
 
@@ -100,7 +102,7 @@ async def preview(
     `sample_size` of them (as they are now)."""
     async with db.reader() as connection:
         predicate = await checked_predicate(connection, actor, tree)
-        source, where = _selection(connection, actor, predicate, as_of)
+        source, where = await _selection(connection, actor, predicate, as_of)
         total = await store.count(connection, where, source)
         rows = (
             await store.members(connection, where, None, sample_size, source) if sample_size else []
@@ -212,7 +214,7 @@ async def count(db: Database, actor: Actor, segment_id: str, as_of: datetime | N
     """How many customers the segment holds now, or held at `as_of`."""
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
-        source, where = _selection(connection, actor, predicate, as_of)
+        source, where = await _selection(connection, actor, predicate, as_of)
         return await store.count(connection, where, source)
 
 
@@ -228,7 +230,7 @@ async def members(
     after = cursor_string(cursor)
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
-        source, where = _selection(connection, actor, predicate, as_of)
+        source, where = await _selection(connection, actor, predicate, as_of)
         rows = await store.members(connection, where, after, limit + 1, source)
         found = await customers_of(connection, actor, rows[:limit])
     more = len(rows) > limit

@@ -28,7 +28,7 @@ from attrium.customers.store import customers
 from attrium.history import store as history
 from attrium.segments.compiler import CustomerState, compile_predicate
 from attrium.segments.json_sql import Condition, json_access_for
-from attrium.segments.predicates import Predicate
+from attrium.segments.predicates import Predicate, attribute_names
 
 segments = Table(
     "segments",
@@ -179,7 +179,8 @@ def matching_at(
 ) -> tuple[FromClause, Condition]:
     """What to select customers from, and the WHERE clause selecting those that
     satisfied `predicate` at `moment`."""
-    past = history.past_patches(connection, workspace_id, moment)
+    names = attribute_names(predicate)
+    past = history.past_patches(connection, workspace_id, moment, names=names)
     source = customers.outerjoin(past, past.c.profile_id == customers.c.profile_id)
     where = and_(
         customers.c.workspace_id == workspace_id,

@@ -204,7 +204,7 @@ async def membership_changes(
     activity log; a customer created after `since` was no member then.
     """
     backend = connection.dialect.name
-    past = history.past_patches(connection, workspace_id, since)
+    past = history.past_patches(connection, workspace_id, since, names=attribute_names(predicate))
     member_now = compile_predicate(backend, predicate, current_state(as_of))
     member_then = _member_at(connection, workspace_id, predicate, since, past)
     query = (

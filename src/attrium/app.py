@@ -33,7 +33,7 @@ from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
 from attrium.events.api import router as events_router
 from attrium.history.api import router as history_router
-from attrium.history.retention import HistoryPruner
+from attrium.history.retention import HistoryKeeper
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
 from attrium.imports.api import router as imports_router
@@ -101,8 +101,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.import_runner.start()
         stats_compactor = StatsCompactor(app.state.db, settings.stats_compact_seconds)
         stats_compactor.start()
-        history_pruner = HistoryPruner(app.state.db, settings)
-        history_pruner.start()
+        history_keeper = HistoryKeeper(app.state.db, settings)
+        history_keeper.start()
         # What is alive once started (modules, tables, routes) lives as long as the
         # process; frozen, the cyclic collector stops walking it on every full pass
         # (a fifth of an import batch's CPU went there).
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await app.state.import_runner.stop()
             await app.state.version_poller.stop()
             await stats_compactor.stop()
-            await history_pruner.stop()
+            await history_keeper.stop()
             await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()

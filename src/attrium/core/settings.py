@@ -106,7 +106,15 @@ class Settings(BaseSettings):
         "(unset: forever); older entries are pruned in the background",
     )
     history_prune_seconds: float = Field(
-        default=3600.0, ge=0, description="how often a process prunes history (0: never)"
+        default=3600.0,
+        ge=0,
+        description="how often a process prunes history and takes due snapshots (0: never)",
+    )
+    history_snapshot_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="how often each workspace's customers are snapshotted for segment "
+        "reads as of a past instant (0: never)",
     )
     ui_session_hours: float = Field(
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"

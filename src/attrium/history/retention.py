@@ -1,4 +1,5 @@
-"""Retention: customer history older than `ATTRIUM_HISTORY_DAYS` is pruned.
+"""Retention: customer history older than `ATTRIUM_HISTORY_DAYS` is pruned; and the
+daily snapshots segment reads as of a past instant start from (history.snapshots).
 
 As-of reads walk back from the current row through the entries after the instant
 asked for, so pruning older entries changes no answer inside the window; instants
@@ -8,7 +9,7 @@ changes to customers are history: events, refusals and admin entries stay.
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, select
 
@@ -17,6 +18,7 @@ from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.ids import ulid_floor
 from attrium.core.settings import Settings
+from attrium.history import snapshots
 from attrium.history.service import oldest_reachable
 from attrium.workspaces.store import workspaces
 
@@ -30,11 +32,8 @@ async def prune(db: Database, settings: Settings, now: datetime | None = None) -
     cutoff = oldest_reachable(settings, now or utcnow())
     if cutoff is None:
         return 0
-    async with db.reader() as connection:
-        found = await connection.execute(select(workspaces.c.workspace_id))
-        workspace_ids = list(found.scalars())
     pruned = 0
-    for workspace_id in workspace_ids:
+    for workspace_id in await _workspace_ids(db):
         pruned += await prune_workspace(db, workspace_id, cutoff)
     return pruned
 
@@ -63,9 +62,31 @@ async def prune_workspace(db: Database, workspace_id: str, cutoff: datetime) -> 
             return pruned
 
 
-class HistoryPruner:
-    """Prunes history every `history_prune_seconds` while the server runs, when
-    `history_days` is set. Every process may run one: deletes of the same rows agree."""
+async def keep(db: Database, settings: Settings, now: datetime | None = None) -> None:
+    """One round: prune history, then take each workspace's snapshot if one is due."""
+    now = now or utcnow()
+    pruned = await prune(db, settings, now)
+    if pruned:
+        logger.info("pruned %d history entries", pruned)
+    if settings.history_snapshot_hours <= 0:
+        return
+    every = timedelta(hours=settings.history_snapshot_hours)
+    cutoff = oldest_reachable(settings, now)
+    for workspace_id in await _workspace_ids(db):
+        if await snapshots.keep_up(db, workspace_id, now, every, cutoff):
+            logger.info("took a history snapshot of workspace %s", workspace_id)
+
+
+async def _workspace_ids(db: Database) -> list[str]:
+    async with db.reader() as connection:
+        found = await connection.execute(select(workspaces.c.workspace_id))
+        return list(found.scalars())
+
+
+class HistoryKeeper:
+    """Runs `keep` every `history_prune_seconds` while the server runs. Every process
+    may run one: deletes of the same rows agree, and two snapshots of a day are only
+    redundant."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -73,8 +94,8 @@ class HistoryPruner:
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if self.settings.history_days is not None and self.settings.history_prune_seconds > 0:
-            self.task = asyncio.create_task(self._loop(), name="attrium-history-pruner")
+        if self.settings.history_prune_seconds > 0:
+            self.task = asyncio.create_task(self._loop(), name="attrium-history-keeper")
 
     async def stop(self) -> None:
         if self.task is not None:
@@ -84,11 +105,9 @@ class HistoryPruner:
     async def _loop(self) -> None:
         while True:
             try:
-                pruned = await prune(self.db, self.settings)
-                if pruned:
-                    logger.info("pruned %d history entries", pruned)
+                await keep(self.db, self.settings)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the pruner must outlive a failed round; entries wait
-                logger.exception("history pruning failed; retrying")
+            except Exception:  # the keeper must outlive a failed round; it retries
+                logger.exception("history pruning or snapshot failed; retrying")
             await asyncio.sleep(self.settings.history_prune_seconds)

@@ -45,15 +45,18 @@ def own_changes(workspace_id: str) -> Condition:
     )
 
 
-def own_changes_after(workspace_id: str, since: datetime) -> Condition:
-    """Own change entries recorded after `since`. An entry's ULID is made after its
-    `created_at`, so the id bound is implied; it lets both backends read only the
-    primary key's range (workspace_id, activity_id) after `since`, not every entry."""
-    return and_(
+def own_changes_after(
+    workspace_id: str, since: datetime, until: datetime | None = None
+) -> Condition:
+    """Own change entries recorded after `since` (up to `until`, a snapshot's instant,
+    if given). An entry's ULID is made after its `created_at`, so the id bound is
+    implied; it lets both backends read only the primary key's range after `since`."""
+    after = and_(
         own_changes(workspace_id),
         activity.c.activity_id >= ulid_floor(since),
         activity.c.created_at > since,
     )
+    return after if until is None else and_(after, activity.c.created_at <= until)
 
 
 def past_patches(
@@ -63,11 +66,13 @@ def past_patches(
     part: str = "attributes",
     profile_id: str | None = None,
     names: frozenset[str] | None = None,
+    until: datetime | None = None,
 ) -> Subquery:
     """Per customer (one, given `profile_id`), its `part` ("attributes" or
     "identifiers") as they were at `since`, as a patch onto today's: each changed name
     (of `names` only, if given: a segment reads a few) with the "old" of its first own
-    change after `since` (null: it had none)."""
+    change after `since` (null: it had none). With `until` (a snapshot's instant), the
+    patch is onto the snapshot instead, from the entries in (since, until]."""
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         changed = activity.c.changes.op("->", return_type=JSONB)(literal(part, Text))
@@ -81,7 +86,7 @@ def past_patches(
         partition_by=(activity.c.profile_id, pairs.c.key),
         order_by=(activity.c.created_at, activity.c.activity_id),
     )
-    after = own_changes_after(workspace_id, since)
+    after = own_changes_after(workspace_id, since, until)
     if profile_id is not None:
         after = and_(after, activity.c.profile_id == profile_id)
     if names is not None:
@@ -111,9 +116,11 @@ def held_at(
     since: datetime,
     profile_id: ColumnElement[Any],
     held_now: Condition,
+    until: datetime | None = None,
 ) -> Condition:
     """Whether the customer held identifier `name` at `since`, from its first own
-    change of it after `since` (`held_now` if none)."""
+    change of it after `since` (`held_now` if none; with `until`, a snapshot's
+    instant, the change must be by then and `held_now` is the snapshot's)."""
     if connection.dialect.name == "postgresql":
         identifier = activity.c.changes.op("#>", return_type=JSONB)(
             literal(["identifiers", name], postgresql.ARRAY(Text))
@@ -126,7 +133,11 @@ def held_at(
         held_before = func.json_type(activity.c.changes, f"$.identifiers.{name}.old") != "null"
     first_old_value_held = (
         select(case((held_before, 1), else_=0))
-        .where(own_changes_after(workspace_id, since), activity.c.profile_id == profile_id, changed)
+        .where(
+            own_changes_after(workspace_id, since, until),
+            activity.c.profile_id == profile_id,
+            changed,
+        )
         .order_by(activity.c.created_at, activity.c.activity_id)
         .limit(1)
         .scalar_subquery()

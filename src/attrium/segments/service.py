@@ -29,6 +29,7 @@ from attrium.core.names import check_name, name_taken
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
+from attrium.history import snapshots
 from attrium.history import store as history_store
 from attrium.objects import store as object_store
 from attrium.segments import predicates, store
@@ -92,7 +93,8 @@ async def _selection(
             connection, actor.workspace_id, predicate, utcnow()
         )
     await history_store.without_jit(connection)
-    return store.matching_at(connection, actor.workspace_id, predicate, as_of)
+    snapshot_at = await snapshots.first_after(connection, actor.workspace_id, as_of)
+    return store.matching_at(connection, actor.workspace_id, predicate, as_of, snapshot_at)
 
 
 async def preview(

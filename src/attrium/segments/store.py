@@ -26,6 +26,7 @@ from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 from attrium.customers.store import customers
 from attrium.history import store as history
+from attrium.history.snapshots import snapshots
 from attrium.segments.compiler import CustomerState, compile_predicate
 from attrium.segments.json_sql import Condition, json_access_for
 from attrium.segments.predicates import Predicate, attribute_names
@@ -141,19 +142,39 @@ async def delete_segment(connection: AsyncConnection, workspace_id: str, segment
 
 
 def past_state(
-    connection: AsyncConnection, workspace_id: str, moment: datetime, past: Subquery
+    connection: AsyncConnection,
+    workspace_id: str,
+    moment: datetime,
+    past: Subquery,
+    snapshot_at: datetime | None = None,
 ) -> CustomerState:
     """The customer as the activity log says it was at `moment` (history.store), given
-    `past`: `history.past_patches` outer-joined to the customers."""
+    `past`: `history.past_patches` outer-joined to the customers (and, with
+    `snapshot_at`, to their snapshot of then, which the patches apply to)."""
+    if snapshot_at is None:
+        attributes: Any = customers.c.attributes
+        held: dict[str, Condition] = {
+            name: column.is_not(None) for name, column in IDENTIFIER_COLUMNS.items()
+        }
+    else:
+        attributes = snapshots.c.attributes
+        held = {
+            "email": snapshots.c.email_held.is_(True),
+            "phone": snapshots.c.phone_held.is_(True),
+        }
     return CustomerState(
-        attributes=json_access_for(connection.dialect.name).merge_patch(
-            customers.c.attributes, past.c.patch
-        ),
+        attributes=json_access_for(connection.dialect.name).merge_patch(attributes, past.c.patch),
         holds_identifier={
             name: history.held_at(
-                connection, workspace_id, name, moment, customers.c.profile_id, column.is_not(None)
+                connection,
+                workspace_id,
+                name,
+                moment,
+                customers.c.profile_id,
+                held[name],
+                until=snapshot_at,
             )
-            for name, column in IDENTIFIER_COLUMNS.items()
+            for name in IDENTIFIER_COLUMNS
         },
         now=moment,
     )
@@ -165,9 +186,10 @@ def _member_at(
     predicate: Predicate,
     moment: datetime,
     past: Subquery,
+    snapshot_at: datetime | None = None,
 ) -> Condition:
     """The customer existed at `moment` and satisfied `predicate` then."""
-    state = past_state(connection, workspace_id, moment, past)
+    state = past_state(connection, workspace_id, moment, past, snapshot_at)
     return and_(
         customers.c.created_at <= moment,
         compile_predicate(connection.dialect.name, predicate, state),
@@ -175,16 +197,31 @@ def _member_at(
 
 
 def matching_at(
-    connection: AsyncConnection, workspace_id: str, predicate: Predicate, moment: datetime
+    connection: AsyncConnection,
+    workspace_id: str,
+    predicate: Predicate,
+    moment: datetime,
+    snapshot_at: datetime | None = None,
 ) -> tuple[FromClause, Condition]:
     """What to select customers from, and the WHERE clause selecting those that
-    satisfied `predicate` at `moment`."""
+    satisfied `predicate` at `moment`: walking back from now, or from the snapshot
+    taken at `snapshot_at` (history.snapshots), the first at or after `moment`."""
     names = attribute_names(predicate)
-    past = history.past_patches(connection, workspace_id, moment, names=names)
-    source = customers.outerjoin(past, past.c.profile_id == customers.c.profile_id)
+    past = history.past_patches(connection, workspace_id, moment, names=names, until=snapshot_at)
+    source: FromClause = customers
+    if snapshot_at is not None:
+        source = customers.join(
+            snapshots,
+            and_(
+                snapshots.c.workspace_id == customers.c.workspace_id,
+                snapshots.c.profile_id == customers.c.profile_id,
+                snapshots.c.taken_at == snapshot_at,
+            ),
+        )
+    source = source.outerjoin(past, past.c.profile_id == customers.c.profile_id)
     where = and_(
         customers.c.workspace_id == workspace_id,
-        _member_at(connection, workspace_id, predicate, moment, past),
+        _member_at(connection, workspace_id, predicate, moment, past, snapshot_at),
     )
     return source, where
 

@@ -86,7 +86,8 @@ def _asof(
         entries = asof.seed(config, database_url, workspace_id)
         settle(backend, database_url)
         say(f"{backend}: segment count now and as of 30 days ago ({entries} entries)")
-        found["asof"] = {**asof.counts(server, token, config.segment_repeats), "entries": entries}
+        measured = asof.counts(server, token, config.segment_repeats, database_url, workspace_id)
+        found["asof"] = {**measured, "entries": entries}
     finally:
         server.stop()
 

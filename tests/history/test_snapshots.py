@@ -1,6 +1,6 @@
 """Segments as of T read the same whether they walk back from now or from a snapshot."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -72,3 +72,17 @@ def test_snapshot_rows_go_with_their_customer(workspace: TestWorkspace, api: htt
     assert snapshot_rows(workspace) == 1
     assert api.delete("/v1/customers/p").status_code == 204
     assert snapshot_rows(workspace) == 0
+
+
+def test_a_snapshot_is_taken_when_due(workspace: TestWorkspace, api: httpx.Client) -> None:
+    put(api, "a", attributes={"plan": "pro"})
+    workspace_id = workspace.workspace.workspace_id
+    now = datetime.now(UTC) + timedelta(hours=1)  # the customer is settled by then
+    day = timedelta(days=1)
+    backend = workspace.backend
+    assert backend.run(snapshots.keep_up(backend.db, workspace_id, now, day, None))
+    assert snapshot_rows(workspace) == 1
+    assert not backend.run(snapshots.keep_up(backend.db, workspace_id, now, day, None))
+    later = now + day
+    assert backend.run(snapshots.keep_up(backend.db, workspace_id, later, day, later))
+    assert snapshot_rows(workspace) == 1  # the first fell out of the window

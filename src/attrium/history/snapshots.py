@@ -39,6 +39,7 @@ snapshots = Table(
     Column("attributes", json_document(), nullable=False),
     Column("email_held", Boolean, nullable=False),
     Column("phone_held", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),  # the customer's: counts need no join
     # Erasure, suppression and a merge's secondary delete the customer: its past goes too.
     ForeignKeyConstraint(
         ["workspace_id", "profile_id"],
@@ -71,11 +72,12 @@ async def take(connection: AsyncConnection, workspace_id: str, at: datetime) -> 
             json_access.merge_patch(customers.c.attributes, past.c.patch),
             held["email"],
             held["phone"],
+            customers.c.created_at,
         )
         .select_from(customers.outerjoin(past, past.c.profile_id == customers.c.profile_id))
         .where(customers.c.workspace_id == workspace_id, customers.c.created_at <= at)
     )
-    columns = ["workspace_id", "taken_at", "profile_id", "attributes", "email_held", "phone_held"]
+    columns = [column.name for column in snapshots.columns]
     await connection.execute(snapshots.insert().from_select(columns, rows))
 
 

@@ -8,7 +8,7 @@ on the customer itself: a merge moves the secondary's entries to the primary but
 marks them (`merged_from`), and they are no part of the primary's past.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from attrium.core.ids import ulid_floor
 from attrium.segments.json_sql import json_access_for
 
 Condition = ColumnElement[bool]
+ID_SLACK = timedelta(minutes=5)
 
 
 def own_changes(workspace_id: str) -> Condition:
@@ -56,7 +57,15 @@ def own_changes_after(
         activity.c.activity_id >= ulid_floor(since),
         activity.c.created_at > since,
     )
-    return after if until is None else and_(after, activity.c.created_at <= until)
+    if until is None:
+        return after
+    # The ULID is made microseconds after `created_at` (activity.service.records_of):
+    # an upper id bound, with room to spare, closes the key range at the snapshot.
+    return and_(
+        after,
+        activity.c.created_at <= until,
+        activity.c.activity_id < ulid_floor(until + ID_SLACK),
+    )
 
 
 def past_patches(

@@ -142,36 +142,45 @@ async def delete_segment(connection: AsyncConnection, workspace_id: str, segment
 
 
 def past_state(
+    connection: AsyncConnection, workspace_id: str, moment: datetime, past: Subquery
+) -> CustomerState:
+    """The customer as the activity log says it was at `moment` (history.store), given
+    `past`: `history.past_patches` outer-joined to the customers."""
+    return CustomerState(
+        attributes=json_access_for(connection.dialect.name).merge_patch(
+            customers.c.attributes, past.c.patch
+        ),
+        holds_identifier={
+            name: history.held_at(
+                connection, workspace_id, name, moment, customers.c.profile_id, column.is_not(None)
+            )
+            for name, column in IDENTIFIER_COLUMNS.items()
+        },
+        now=moment,
+    )
+
+
+def _snapshot_state(
     connection: AsyncConnection,
     workspace_id: str,
     moment: datetime,
     past: Subquery,
-    snapshot_at: datetime | None = None,
+    snapshot_at: datetime,
 ) -> CustomerState:
-    """The customer as the activity log says it was at `moment` (history.store), given
-    `past`: `history.past_patches` outer-joined to the customers (and, with
-    `snapshot_at`, to their snapshot of then, which the patches apply to)."""
-    if snapshot_at is None:
-        attributes: Any = customers.c.attributes
-        held: dict[str, Condition] = {
-            name: column.is_not(None) for name, column in IDENTIFIER_COLUMNS.items()
-        }
-    else:
-        attributes = snapshots.c.attributes
-        held = {
-            "email": snapshots.c.email_held.is_(True),
-            "phone": snapshots.c.phone_held.is_(True),
-        }
+    """`past_state` walking back from the snapshot taken at `snapshot_at` instead."""
+    held = {"email": snapshots.c.email_held, "phone": snapshots.c.phone_held}
     return CustomerState(
-        attributes=json_access_for(connection.dialect.name).merge_patch(attributes, past.c.patch),
+        attributes=json_access_for(connection.dialect.name).merge_patch(
+            snapshots.c.attributes, past.c.patch
+        ),
         holds_identifier={
             name: history.held_at(
                 connection,
                 workspace_id,
                 name,
                 moment,
-                customers.c.profile_id,
-                held[name],
+                snapshots.c.profile_id,
+                held[name].is_(True),
                 until=snapshot_at,
             )
             for name in IDENTIFIER_COLUMNS
@@ -186,10 +195,9 @@ def _member_at(
     predicate: Predicate,
     moment: datetime,
     past: Subquery,
-    snapshot_at: datetime | None = None,
 ) -> Condition:
     """The customer existed at `moment` and satisfied `predicate` then."""
-    state = past_state(connection, workspace_id, moment, past, snapshot_at)
+    state = past_state(connection, workspace_id, moment, past)
     return and_(
         customers.c.created_at <= moment,
         compile_predicate(connection.dialect.name, predicate, state),
@@ -208,22 +216,30 @@ def matching_at(
     taken at `snapshot_at` (history.snapshots), the first at or after `moment`."""
     names = attribute_names(predicate)
     past = history.past_patches(connection, workspace_id, moment, names=names, until=snapshot_at)
-    source: FromClause = customers
-    if snapshot_at is not None:
-        source = customers.join(
-            snapshots,
-            and_(
-                snapshots.c.workspace_id == customers.c.workspace_id,
-                snapshots.c.profile_id == customers.c.profile_id,
-                snapshots.c.taken_at == snapshot_at,
-            ),
+    if snapshot_at is None:
+        source = customers.outerjoin(past, past.c.profile_id == customers.c.profile_id)
+        where = and_(
+            customers.c.workspace_id == workspace_id,
+            _member_at(connection, workspace_id, predicate, moment, past),
         )
-    source = source.outerjoin(past, past.c.profile_id == customers.c.profile_id)
+        return source, where
+    # Snapshot columns only in the condition: a count reads no customer row (the outer
+    # join to them, on their key, is dropped by PostgreSQL when no column is selected).
+    rows = snapshots.outerjoin(
+        customers,
+        and_(
+            customers.c.workspace_id == snapshots.c.workspace_id,
+            customers.c.profile_id == snapshots.c.profile_id,
+        ),
+    ).outerjoin(past, past.c.profile_id == snapshots.c.profile_id)
+    state = _snapshot_state(connection, workspace_id, moment, past, snapshot_at)
     where = and_(
-        customers.c.workspace_id == workspace_id,
-        _member_at(connection, workspace_id, predicate, moment, past, snapshot_at),
+        snapshots.c.workspace_id == workspace_id,
+        snapshots.c.taken_at == snapshot_at,
+        snapshots.c.created_at <= moment,
+        compile_predicate(connection.dialect.name, predicate, state),
     )
-    return source, where
+    return rows, where
 
 
 async def membership_changes(

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("attributes", json_document(), nullable=False),
         sa.Column("email_held", sa.Boolean(), nullable=False),
         sa.Column("phone_held", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["workspace_id", "profile_id"],
             ["customers.workspace_id", "customers.profile_id"],

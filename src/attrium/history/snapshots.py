@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -79,6 +80,10 @@ async def take(connection: AsyncConnection, workspace_id: str, at: datetime) -> 
     )
     columns = [column.name for column in snapshots.columns]
     await connection.execute(snapshots.insert().from_select(columns, rows))
+    if connection.dialect.name == "postgresql":
+        # A whole workspace arrived at once: without fresh statistics the planner takes
+        # a snapshot for a handful of rows and joins it badly (bench `asof`).
+        await connection.execute(text("ANALYZE history_snapshots"))
 
 
 async def first_after(

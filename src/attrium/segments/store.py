@@ -164,15 +164,17 @@ def _snapshot_state(
     connection: AsyncConnection,
     workspace_id: str,
     moment: datetime,
-    past: Subquery,
+    past: Subquery | None,
     snapshot_at: datetime,
 ) -> CustomerState:
-    """`past_state` walking back from the snapshot taken at `snapshot_at` instead."""
+    """`past_state` walking back from the snapshot taken at `snapshot_at` instead
+    (`past` None: for a customer without attribute changes since `moment`)."""
     held = {"email": snapshots.c.email_held, "phone": snapshots.c.phone_held}
+    attributes: Any = snapshots.c.attributes
+    if past is not None:
+        attributes = json_access_for(connection.dialect.name).merge_patch(attributes, past.c.patch)
     return CustomerState(
-        attributes=json_access_for(connection.dialect.name).merge_patch(
-            snapshots.c.attributes, past.c.patch
-        ),
+        attributes=attributes,
         holds_identifier={
             name: history.held_at(
                 connection,
@@ -232,12 +234,19 @@ def matching_at(
             customers.c.profile_id == snapshots.c.profile_id,
         ),
     ).outerjoin(past, past.c.profile_id == snapshots.c.profile_id)
-    state = _snapshot_state(connection, workspace_id, moment, past, snapshot_at)
+    backend = connection.dialect.name
+    unchanged = _snapshot_state(connection, workspace_id, moment, None, snapshot_at)
+    changed = _snapshot_state(connection, workspace_id, moment, past, snapshot_at)
+    # Most customers changed none of the predicate's attributes since `moment`: they
+    # are judged on the stored document, without building a patched one per condition.
     where = and_(
         snapshots.c.workspace_id == workspace_id,
         snapshots.c.taken_at == snapshot_at,
         snapshots.c.created_at <= moment,
-        compile_predicate(connection.dialect.name, predicate, state),
+        or_(
+            and_(past.c.profile_id.is_(None), compile_predicate(backend, predicate, unchanged)),
+            and_(past.c.profile_id.is_not(None), compile_predicate(backend, predicate, changed)),
+        ),
     )
     return rows, where
 

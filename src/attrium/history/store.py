@@ -20,6 +20,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     text,
     true,
@@ -38,11 +39,13 @@ ID_SLACK = timedelta(minutes=5)
 
 
 def own_changes(workspace_id: str) -> Condition:
-    """Entries that changed the customer they are filed under (not moved in by a merge)."""
+    """Entries that changed the customer they are filed under (not moved in by a
+    merge; one given back to the customer it was recorded on, by an undone merge, is
+    its own again)."""
     return and_(
         activity.c.workspace_id == workspace_id,
         activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
-        activity.c.merged_from.is_(None),
+        or_(activity.c.merged_from.is_(None), activity.c.merged_from == activity.c.profile_id),
     )
 
 

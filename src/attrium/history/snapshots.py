@@ -48,7 +48,6 @@ snapshots = Table(
         ondelete="CASCADE",
     ),
     Index("ix_history_snapshots_profile", "workspace_id", "profile_id"),
-    # PostgreSQL also has a GIN index on `attributes` (migration 0016_history).
 )
 
 # Writes commit within milliseconds of their entries' time; a snapshot is taken for an

@@ -97,22 +97,6 @@ async def _selection(
     return store.matching_at(connection, actor.workspace_id, predicate, as_of, snapshot_at)
 
 
-async def _count(
-    connection: AsyncConnection, actor: Actor, predicate: Predicate, as_of: datetime | None
-) -> int:
-    """How many customers satisfy `predicate` now, or satisfied it at `as_of`."""
-    if as_of is not None:
-        await history_store.without_jit(connection)
-        snapshot_at = await snapshots.first_after(connection, actor.workspace_id, as_of)
-        if snapshot_at is not None:
-            workspace_id = actor.workspace_id
-            return await store.count_at_snapshot(
-                connection, workspace_id, predicate, as_of, snapshot_at
-            )
-    source, where = await _selection(connection, actor, predicate, as_of)
-    return await store.count(connection, where, source)
-
-
 async def preview(
     db: Database, actor: Actor, tree: Any, sample_size: int, as_of: datetime | None = None
 ) -> Preview:
@@ -120,8 +104,8 @@ async def preview(
     `sample_size` of them (as they are now)."""
     async with db.reader() as connection:
         predicate = await checked_predicate(connection, actor, tree)
-        total = await _count(connection, actor, predicate, as_of)
         source, where = await _selection(connection, actor, predicate, as_of)
+        total = await store.count(connection, where, source)
         rows = (
             await store.members(connection, where, None, sample_size, source) if sample_size else []
         )
@@ -232,7 +216,8 @@ async def count(db: Database, actor: Actor, segment_id: str, as_of: datetime | N
     """How many customers the segment holds now, or held at `as_of`."""
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
-        return await _count(connection, actor, predicate, as_of)
+        source, where = await _selection(connection, actor, predicate, as_of)
+        return await store.count(connection, where, source)
 
 
 async def members(

@@ -251,47 +251,6 @@ def matching_at(
     return rows, where
 
 
-async def count_at_snapshot(
-    connection: AsyncConnection,
-    workspace_id: str,
-    predicate: Predicate,
-    moment: datetime,
-    snapshot_at: datetime,
-) -> int:
-    """`count` of `matching_at` from a snapshot, as two counts: the customers that
-    changed none of the predicate's attributes since `moment`, judged on the stored
-    document (PostgreSQL's GIN index on it answers), and the few that changed."""
-    backend = connection.dialect.name
-    names = attribute_names(predicate)
-    past = history.past_patches(connection, workspace_id, moment, names=names, until=snapshot_at)
-    in_snapshot = and_(
-        snapshots.c.workspace_id == workspace_id,
-        snapshots.c.taken_at == snapshot_at,
-        snapshots.c.created_at <= moment,
-    )
-    unchanged = _snapshot_state(connection, workspace_id, moment, None, snapshot_at)
-    changed_ids = select(past.c.profile_id).where(past.c.profile_id == snapshots.c.profile_id)
-    as_stored = (
-        select(func.count())
-        .select_from(snapshots)
-        .where(
-            in_snapshot,
-            compile_predicate(backend, predicate, unchanged),
-            ~changed_ids.exists(),
-        )
-    )
-    changed = _snapshot_state(connection, workspace_id, moment, past, snapshot_at)
-    patched = (
-        select(func.count())
-        .select_from(snapshots.join(past, past.c.profile_id == snapshots.c.profile_id))
-        .where(in_snapshot, compile_predicate(backend, predicate, changed))
-    )
-    total = 0
-    for query in (as_stored, patched):
-        total += int((await connection.execute(query)).scalar_one())
-    return total
-
-
 async def membership_changes(
     connection: AsyncConnection,
     workspace_id: str,

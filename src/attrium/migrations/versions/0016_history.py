@@ -51,19 +51,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_history_snapshots_profile", "history_snapshots", ["workspace_id", "profile_id"]
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # Counts as of T judge the customers unchanged since T on the stored document.
-        op.create_index(
-            "ix_history_snapshots_attributes_gin",
-            "history_snapshots",
-            ["attributes"],
-            postgresql_using="gin",
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_history_snapshots_attributes_gin", table_name="history_snapshots")
     op.drop_index("ix_history_snapshots_profile", table_name="history_snapshots")
     op.drop_table("history_snapshots")
     with op.batch_alter_table("activity") as batch:

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="how often each workspace's customers are snapshotted for segment "
         "reads as of a past instant (0: never)",
     )
+    history_snapshot_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="how long snapshots are kept (older instants walk back from the "
+        "oldest kept: slower, same answers)",
+    )
     ui_session_hours: float = Field(
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import batch, catalog, dataset, imports, report, segments, tools, upserts
+from bench import asof, batch, catalog, dataset, imports, report, segments, tools, upserts
 from bench.config import BenchConfig, load
 from bench.machine import describe
 from bench.seed import blank_customers, seed_customers
@@ -69,7 +69,27 @@ def run_backend(config: BenchConfig, backend: str, folder: Path) -> dict[str, An
             server.stop()
     if config.measures("catalog"):
         _catalog(config, backend, server, database_url, found)
+    if config.measures("asof"):
+        _asof(config, backend, server, database_url, found)
     return found
+
+
+def _asof(
+    config: BenchConfig, backend: str, server: Server, database_url: str, found: dict[str, Any]
+) -> None:
+    server.start()
+    found.setdefault("server_command", " ".join(server.command()))
+    try:
+        workspace_id, token = create_workspace(server.env, "bench-asof")
+        _define_attributes(server, token)
+        say(f"{backend}: as-of data, {config.asof_customers} customers")
+        entries = asof.seed(config, database_url, workspace_id)
+        settle(backend, database_url)
+        say(f"{backend}: segment count now and as of 30 days ago ({entries} entries)")
+        measured = asof.counts(server, token, config.segment_repeats, database_url, workspace_id)
+        found["asof"] = {**measured, "entries": entries}
+    finally:
+        server.stop()
 
 
 def _catalog(

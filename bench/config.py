@@ -16,7 +16,7 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-MEASURES = ("upserts", "batch", "import", "segments", "catalog")
+MEASURES = ("upserts", "batch", "import", "segments", "catalog", "asof")
 
 
 def _only() -> tuple[str, ...]:
@@ -46,6 +46,8 @@ class BenchConfig:
     segment_repeats: int
     catalog_customers: int  # customers of the workspace whose catalog is read
     catalog_repeats: int
+    asof_customers: int  # customers of the as-of segment count (issue 20)
+    asof_changes: int  # their changes each, on average
     workers: int  # `attrium serve --workers`
     postgres_admin_url: str
     database_name: str
@@ -76,6 +78,8 @@ def load() -> BenchConfig:
         segment_repeats=_int("BENCH_SEGMENT_REPEATS", 5 if quick else 11),
         catalog_customers=_int("BENCH_CATALOG_CUSTOMERS", 50_000 if quick else 1_000_000),
         catalog_repeats=_int("BENCH_CATALOG_REPEATS", 5 if quick else 21),
+        asof_customers=_int("BENCH_ASOF_CUSTOMERS", 50_000 if quick else 1_000_000),
+        asof_changes=_int("BENCH_ASOF_CHANGES", 10),
         workers=_int("BENCH_WORKERS", 1),
         postgres_admin_url=os.environ.get("BENCH_POSTGRES_ADMIN_URL", POSTGRES_ADMIN_URL),
         database_name=os.environ.get("BENCH_DATABASE", "attrium_bench"),

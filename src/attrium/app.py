@@ -32,6 +32,8 @@ from attrium.dialects.invisible_collector import router as invisible_collector_r
 from attrium.dialects.mounts import DIALECT_PREFIXES, ROOT_PATHS
 from attrium.dialects.optimove import router as optimove_router
 from attrium.events.api import router as events_router
+from attrium.history.api import router as history_router
+from attrium.history.retention import HistoryKeeper
 from attrium.identity.api import merges_router
 from attrium.identity.api import router as identity_router
 from attrium.imports.api import export_router
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.import_runner.start()
         stats_compactor = StatsCompactor(app.state.db, settings.stats_compact_seconds)
         stats_compactor.start()
+        history_keeper = HistoryKeeper(app.state.db, settings)
+        history_keeper.start()
         # What is alive once started (modules, tables, routes) lives as long as the
         # process; frozen, the cyclic collector stops walking it on every full pass
         # (a fifth of an import batch's CPU went there).
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await app.state.import_runner.stop()
             await app.state.version_poller.stop()
             await stats_compactor.stop()
+            await history_keeper.stop()
             await app.state.rate_limiter.close()
             if owned:
                 await app.state.db.dispose()
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(metrics.router)
     # activity_router before attributes_router: /v1/attributes/{name}/changes must win
     app.include_router(activity_router)
+    app.include_router(history_router)
     routers = (
         imports_router,
         export_router,

@@ -54,6 +54,8 @@ activity = Table(
     # here, as the two differ): a GIN index on PostgreSQL; on SQLite a side table
     # `activity_attributes (workspace_id, attribute, activity_id)` kept by triggers.
     Column("attributes", NameList(), nullable=True),
+    # A merge's moved entry: the profile it was recorded on (`reassign`); null: this one.
+    Column("merged_from", Text, nullable=True),
     Index("ix_activity_profile", "workspace_id", "profile_id", "activity_id"),
     # Refused writes by the customer they named, for erasure (only they have one).
     Index(
@@ -91,7 +93,8 @@ COLUMN_NAMES = (
     "changes",
     "attributes",
 )
-if tuple(activity.columns.keys()) != COLUMN_NAMES:
+# Every column but `merged_from`, which only `reassign` sets: inserts never write it.
+if tuple(activity.columns.keys())[: len(COLUMN_NAMES)] != COLUMN_NAMES:
     raise RuntimeError("activity.COLUMN_NAMES must list the activity table's columns in order")
 
 _TYPES = {"created_at": "timestamptz", "attributes": "text[]"}
@@ -238,11 +241,17 @@ async def erase_customer(
 async def reassign(
     connection: AsyncConnection, workspace_id: str, from_profile_id: str, to_profile_id: str
 ) -> int:
-    """Move one customer's entries to another (a merge); returns how many moved."""
+    """Move one customer's entries to another (a merge); returns how many moved.
+
+    Each keeps, in `merged_from`, the profile it was first recorded on: as-of reads
+    rebuild a customer from its own entries (activity.history)."""
     result = await connection.execute(
         activity.update()
         .where(activity.c.workspace_id == workspace_id, activity.c.profile_id == from_profile_id)
-        .values(profile_id=to_profile_id)
+        .values(
+            profile_id=to_profile_id,
+            merged_from=func.coalesce(activity.c.merged_from, from_profile_id),
+        )
     )
     return int(result.rowcount)
 

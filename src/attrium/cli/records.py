@@ -1,5 +1,6 @@
 """Remote commands on single records: customers, the attribute catalog, activity."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -20,14 +21,22 @@ def get_customer(
     url: Url = DEFAULT_URL,
     key: Key = "",
     as_json: AsJson = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="RFC 3339 with a zone, e.g. 2026-03-01T00:00:00Z: as it was then"
+        ),
+    ] = None,
 ) -> None:
-    """Show one customer."""
+    """Show one customer (as it was at --as-of)."""
+    moment = _instant(as_of, "--as-of")
     with connected(url, key) as client:
-        customer = client.get_customer(ref)
+        customer = client.get_customer(ref, as_of=moment)
     if as_json:
         print_json(customer)
         return
-    table = Table(whole("field"), folded("value"), title=f"customer {ref}")
+    title = f"customer {ref}" + (f" as of {as_of}" if as_of else "")
+    table = Table(whole("field"), folded("value"), title=title)
     for name in ("id", "profile_id", "email", "phone", "anonymous_id"):
         table.add_row(name, cell(getattr(customer, name)))
     for name, value in customer.custom_identifiers.items():
@@ -35,6 +44,15 @@ def get_customer(
     for name, value in sorted(customer.attributes.items()):
         table.add_row(f"attributes.{name}", cell(value))
     output.print(table)
+
+
+def _instant(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("an RFC 3339 date-time with a zone", param_hint=option) from None
 
 
 @customers_app.command("put")

@@ -38,6 +38,7 @@ class Methods:
     iter_activity = customers.iter_activity
     iter_activity_log = customers.iter_activity_log
     iter_attribute_changes = customers.iter_attribute_changes
+    iter_attribute_history = customers.iter_attribute_history
     export_customers = customers.export_customers
 
     # Events and devices.

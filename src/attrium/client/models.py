@@ -36,6 +36,7 @@ class Customer(Model):
     created_at: datetime | None
     updated_at: datetime | None
     devices: list[Device] | None = None  # in `get_customer` only
+    as_of: datetime | None = None  # in `get_customer(as_of=...)` only
 
 
 class BatchResult(Model):
@@ -86,6 +87,18 @@ class AttributeChange(Model):
     changes: int
     first_changed_at: datetime
     last_changed_at: datetime
+
+
+class AttributeValue(Model):
+    """One value a customer's attribute held (`value` None: removed), and who set it."""
+
+    value: Any
+    previous: Any
+    changed_at: datetime
+    source: str
+    key_id: str | None
+    activity_id: str
+    type: str
 
 
 class ActivityEntry(Model):

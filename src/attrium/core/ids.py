@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+from datetime import datetime
 
 _lock = threading.Lock()
 _last_millis = 0
@@ -69,6 +70,13 @@ _SHIFTS = tuple(range(110, -1, -10))
 def _encode(value: int) -> str:
     pairs = _PAIRS
     return pairs[value >> 120] + "".join([pairs[(value >> shift) & 1023] for shift in _SHIFTS])
+
+
+def ulid_floor(moment: datetime) -> str:
+    """The smallest ULID of `moment`'s millisecond: every ULID made at or after
+    `moment` sorts at or after it (the activity log's ids bound its times)."""
+    millis = int(moment.timestamp() * 1000)
+    return _encode(max(millis, 0) << _RANDOM_BITS)
 
 
 def new_workspace_id() -> str:

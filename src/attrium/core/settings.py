@@ -99,6 +99,29 @@ class Settings(BaseSettings):
         ge=0,
         description="how often a process folds the catalog statistics' deltas (0: never)",
     )
+    history_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="how many days of customer history to keep for as-of reads "
+        "(unset: forever); older entries are pruned in the background",
+    )
+    history_prune_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="how often a process prunes history and takes due snapshots (0: never)",
+    )
+    history_snapshot_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="how often each workspace's customers are snapshotted for segment "
+        "reads as of a past instant (0: never)",
+    )
+    history_snapshot_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="how long snapshots are kept (older instants walk back from the "
+        "oldest kept: slower, same answers)",
+    )
     ui_session_hours: float = Field(
         default=8, gt=0, le=24 * 30, description="how long a web UI sign-in lasts"
     )

@@ -34,6 +34,8 @@ from attrium.customers.schemas import (
     customer_body,
 )
 from attrium.devices import service as device_service
+from attrium.history import service as history
+from attrium.history.service import AS_OF_HELP
 
 Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
@@ -172,10 +174,20 @@ def _conflict_of(outcome: WriteOutcome) -> AttriumError | None:
 
 @router.get("/{customer_id}", response_model=CustomerProfileOut)
 async def get_customer(
-    customer_id: str, db: DatabaseDep, settings: SettingsDep, actor: Reader
+    customer_id: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    actor: Reader,
+    as_of: Annotated[str | None, Query(description=AS_OF_HELP)] = None,
 ) -> Response:
-    """The customer, with its devices."""
-    customer = await service.get(db, actor, parse_ref(customer_id, settings.max_identifier_bytes))
+    """The customer, with its devices; with `as_of`, its attributes and identifiers as
+    they were then (404 if it did not exist yet; see docs/history.md)."""
+    ref = parse_ref(customer_id, settings.max_identifier_bytes)
+    moment = history.parse_as_of(as_of, settings)
+    if moment is not None:
+        past = await history.customer_as_of(db, actor, ref, moment)
+        return JsonResponse({**customer_body(past), "as_of": moment})
+    customer = await service.get(db, actor, ref)
     devices = await device_service.devices_of(db, actor, customer.profile_id)
     return JsonResponse({**customer_body(customer), "devices": devices})
 

@@ -97,7 +97,12 @@ class CustomerOut(BaseModel):
 
 
 class CustomerProfileOut(CustomerOut):
-    devices: list[DeviceOut] = Field(description="its devices, in id order")
+    devices: list[DeviceOut] | None = Field(
+        default=None, description="its devices, in id order (absent in an as-of read)"
+    )
+    as_of: datetime | None = Field(
+        default=None, description="an as-of read's instant: the profile as it was then"
+    )
 
 
 def customer_body(customer: Customer) -> dict[str, Any]:

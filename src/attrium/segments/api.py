@@ -1,6 +1,6 @@
 """Segment routes (`/v1/segments`)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,6 +14,8 @@ from attrium.core.http import JsonRoute
 from attrium.core.jsonio import JsonResponse
 from attrium.core.schemas import PROBLEM_RESPONSES
 from attrium.customers.schemas import CustomerPage, customer_body
+from attrium.history import service as history
+from attrium.history.service import AS_OF_HELP
 from attrium.segments import changes, service
 from attrium.segments.export import MEDIA_TYPES, ExportFormat, csv_rows, ndjson_lines
 from attrium.segments.schemas import (
@@ -31,6 +33,7 @@ from attrium.segments.schemas import (
 Reader = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_READ))]
 Writer = Annotated[Actor, Depends(requires(Scope.ATTRIBUTES_WRITE))]
 Limit = Annotated[int | None, Query(ge=1, le=1000)]
+AsOf = Annotated[str | None, Query(description=AS_OF_HELP)]
 
 router = APIRouter(
     prefix="/v1/segments", tags=["segments"], route_class=JsonRoute, responses=PROBLEM_RESPONSES
@@ -38,9 +41,13 @@ router = APIRouter(
 
 
 @router.post("/preview", response_model=PreviewOut)
-async def preview(body: PreviewIn, db: DatabaseDep, actor: Reader) -> Response:
-    """Count the customers a predicate selects and show the first `sample` of them."""
-    found = await service.preview(db, actor, body.predicate, body.sample)
+async def preview(
+    body: PreviewIn, db: DatabaseDep, settings: SettingsDep, actor: Reader
+) -> Response:
+    """Count the customers a predicate selects (at `as_of`, or now) and show the first
+    `sample` of them."""
+    as_of = history.parse_as_of(body.as_of, settings)
+    found = await service.preview(db, actor, body.predicate, body.sample, as_of)
     sample = [customer_body(customer) for customer in found.sample]
     return JsonResponse({"count": found.count, "sample": sample})
 
@@ -87,8 +94,12 @@ async def delete_segment(segment_id: str, db: DatabaseDep, actor: Writer) -> Res
 
 
 @router.get("/{segment_id}/count", response_model=CountOut)
-async def count_members(segment_id: str, db: DatabaseDep, actor: Reader) -> Response:
-    return JsonResponse({"count": await service.count(db, actor, segment_id)})
+async def count_members(
+    segment_id: str, db: DatabaseDep, settings: SettingsDep, actor: Reader, as_of: AsOf = None
+) -> Response:
+    """How many customers the segment holds now, or held at `as_of`."""
+    moment = history.parse_as_of(as_of, settings)
+    return JsonResponse({"count": await service.count(db, actor, segment_id, moment)})
 
 
 @router.get("/{segment_id}/members", response_model=CustomerPage)
@@ -99,9 +110,13 @@ async def list_members(
     actor: Reader,
     limit: Limit = None,
     cursor: str | None = None,
+    as_of: AsOf = None,
 ) -> Response:
-    """The segment's customers in profile id order; pass `next_cursor` for the next page."""
-    page = await service.members(db, actor, segment_id, cursor, limit or settings.default_page_size)
+    """The segment's customers in profile id order (who matched at `as_of`, shown as they
+    are now); pass `next_cursor`, and the same `as_of`, for the next page."""
+    moment = history.parse_as_of(as_of, settings)
+    size = limit or settings.default_page_size
+    page = await service.members(db, actor, segment_id, cursor, size, moment)
     items = [customer_body(customer) for customer in page.items]
     return JsonResponse({"items": items, "next_cursor": page.next_cursor})
 
@@ -117,6 +132,7 @@ async def membership_changes(
     cursor: str | None = None,
 ) -> Response:
     """Customers who entered or left since `since`, judged from the activity log."""
+    history.check_reachable(since if since.tzinfo else since.replace(tzinfo=UTC), settings, "since")
     page = await changes.membership_changes(
         db, actor, segment_id, since, cursor, limit or settings.default_page_size
     )

@@ -143,6 +143,15 @@ def parse(tree: Any, vocabulary: Vocabulary, at: str = "predicate") -> Predicate
     return predicate
 
 
+def attribute_names(predicate: Predicate) -> frozenset[str]:
+    """The attributes a predicate reads (the top-level name of a nested path)."""
+    if isinstance(predicate, AllOf | AnyOf):
+        return frozenset().union(*(attribute_names(part) for part in predicate.parts))
+    if isinstance(predicate, NotOf):
+        return attribute_names(predicate.part)
+    return frozenset({predicate.name}) if isinstance(predicate, AttributeCondition) else frozenset()
+
+
 def uses_relative_time(predicate: Predicate) -> bool:
     """Whether membership can change with time alone (no write needed)."""
     if isinstance(predicate, AllOf | AnyOf):

@@ -18,6 +18,10 @@ PREDICATE_DESCRIPTION = (
 class PreviewIn(InputModel):
     predicate: dict[str, Any] = Field(description=PREDICATE_DESCRIPTION)
     sample: int = Field(default=10, ge=0, le=100, description="how many members to show")
+    as_of: str | None = Field(
+        default=None,
+        description="RFC 3339 with a zone: who matched at this instant (docs/history.md)",
+    )
 
 
 class PreviewOut(BaseModel):

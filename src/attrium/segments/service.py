@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import FromClause
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,9 +29,12 @@ from attrium.core.names import check_name, name_taken
 from attrium.core.pagination import Page, cursor_string, encode_cursor
 from attrium.customers import store as customer_store
 from attrium.customers.models import Customer
+from attrium.history import snapshots
+from attrium.history import store as history_store
 from attrium.objects import store as object_store
 from attrium.segments import predicates, store
 from attrium.segments.export import nested_types_of
+from attrium.segments.json_sql import Condition
 from attrium.segments.predicates import Predicate, Vocabulary
 from attrium.subscriptions import configuration as subscription_configuration
 
@@ -79,13 +83,32 @@ async def checked_predicate(
     return predicates.parse(tree, vocabulary, field)
 
 
-async def preview(db: Database, actor: Actor, tree: Any, sample_size: int) -> Preview:
-    """How many customers `tree` selects, and the first `sample_size` of them."""
+async def _selection(
+    connection: AsyncConnection, actor: Actor, predicate: Predicate, as_of: datetime | None
+) -> tuple[FromClause, Condition]:
+    """Where the customers come from, and which satisfy `predicate`: now, or at `as_of`
+    (judged on the customer the activity log rebuilds, see history.store)."""
+    if as_of is None:
+        return customer_store.customers, store.matching(
+            connection, actor.workspace_id, predicate, utcnow()
+        )
+    await history_store.without_jit(connection)
+    snapshot_at = await snapshots.first_after(connection, actor.workspace_id, as_of)
+    return store.matching_at(connection, actor.workspace_id, predicate, as_of, snapshot_at)
+
+
+async def preview(
+    db: Database, actor: Actor, tree: Any, sample_size: int, as_of: datetime | None = None
+) -> Preview:
+    """How many customers `tree` selects (at `as_of`, or now), and the first
+    `sample_size` of them (as they are now)."""
     async with db.reader() as connection:
         predicate = await checked_predicate(connection, actor, tree)
-        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
-        total = await store.count(connection, where)
-        rows = await store.members(connection, where, None, sample_size) if sample_size else []
+        source, where = await _selection(connection, actor, predicate, as_of)
+        total = await store.count(connection, where, source)
+        rows = (
+            await store.members(connection, where, None, sample_size, source) if sample_size else []
+        )
         return Preview(total, await customers_of(connection, actor, rows))
 
 
@@ -189,22 +212,28 @@ async def saved_predicate(connection: AsyncConnection, actor: Actor, segment_id:
     return await checked_predicate(connection, actor, segment.predicate)
 
 
-async def count(db: Database, actor: Actor, segment_id: str) -> int:
+async def count(db: Database, actor: Actor, segment_id: str, as_of: datetime | None = None) -> int:
+    """How many customers the segment holds now, or held at `as_of`."""
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
-        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
-        return await store.count(connection, where)
+        source, where = await _selection(connection, actor, predicate, as_of)
+        return await store.count(connection, where, source)
 
 
 async def members(
-    db: Database, actor: Actor, segment_id: str, cursor: str | None, limit: int
+    db: Database,
+    actor: Actor,
+    segment_id: str,
+    cursor: str | None,
+    limit: int,
+    as_of: datetime | None = None,
 ) -> Page[Customer]:
-    """One page of the segment's customers, in profile id order."""
+    """One page of the segment's customers (now, or at `as_of`), in profile id order."""
     after = cursor_string(cursor)
     async with db.reader() as connection:
         predicate = await saved_predicate(connection, actor, segment_id)
-        where = store.matching(connection, actor.workspace_id, predicate, utcnow())
-        rows = await store.members(connection, where, after, limit + 1)
+        source, where = await _selection(connection, actor, predicate, as_of)
+        rows = await store.members(connection, where, after, limit + 1, source)
         found = await customers_of(connection, actor, rows[:limit])
     more = len(rows) > limit
     return Page(found, encode_cursor(found[-1].profile_id) if more and found else None)

@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ForeignKey,
+    FromClause,
+    Subquery,
     Table,
     Text,
     UniqueConstraint,
@@ -13,24 +15,21 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    literal,
     not_,
     or_,
     select,
-    true,
     update,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from attrium.activity.store import CUSTOMER_CHANGE_TYPES, activity
 from attrium.core.database import metadata
 from attrium.core.types import UtcDateTime, json_document
 from attrium.customers.store import customers
+from attrium.history import store as history
+from attrium.history.snapshots import snapshots
 from attrium.segments.compiler import CustomerState, compile_predicate
 from attrium.segments.json_sql import Condition, json_access_for
-from attrium.segments.predicates import Predicate
+from attrium.segments.predicates import Predicate, attribute_names
 
 segments = Table(
     "segments",
@@ -70,15 +69,22 @@ def matching(
     return and_(customers.c.workspace_id == workspace_id, condition)
 
 
-async def count(connection: AsyncConnection, where: Condition) -> int:
-    query = select(func.count()).select_from(customers).where(where)
+async def count(
+    connection: AsyncConnection, where: Condition, source: FromClause = customers
+) -> int:
+    """How many customers `where` selects (from `source`: `matching_at`'s for a past moment)."""
+    query = select(func.count()).select_from(source).where(where)
     return int((await connection.execute(query)).scalar_one())
 
 
 async def members(
-    connection: AsyncConnection, where: Condition, after_profile_id: str | None, limit: int
+    connection: AsyncConnection,
+    where: Condition,
+    after_profile_id: str | None,
+    limit: int,
+    source: FromClause = customers,
 ) -> list[dict[str, Any]]:
-    query = select(customers).where(where)
+    query = select(*customers.columns).select_from(source).where(where)
     if after_profile_id is not None:
         query = query.where(customers.c.profile_id > after_profile_id)
     query = query.order_by(customers.c.profile_id).limit(limit)
@@ -135,77 +141,114 @@ async def delete_segment(connection: AsyncConnection, workspace_id: str, segment
     return bool(result.rowcount)
 
 
-def _first_attribute_changes(
-    connection: AsyncConnection, workspace_id: str, since: datetime
-) -> Any:
-    """Per customer, the attributes as they were at `since`, as a patch onto today's.
-
-    The first entry after `since` that changed an attribute holds its value at `since`
-    as that change's "old" (null: it had none); merging those onto today's attributes
-    gives the attributes at `since`.
-    """
-    postgres = connection.dialect.name == "postgresql"
-    if postgres:
-        changed = activity.c.changes.op("->", return_type=JSONB)(literal("attributes", Text))
-        pairs = func.jsonb_each(changed).table_valued("key", "value").lateral("pairs")
-        old_value = pairs.c.value.op("->", return_type=JSONB)(literal("old", Text))
-    else:
-        pairs = func.json_each(activity.c.changes, "$.attributes").table_valued("key", "value")
-        pairs = pairs.alias("pairs")
-        old_value = pairs.c.value.op("->", return_type=Text)(literal("$.old", Text))
-    rank = func.row_number().over(
-        partition_by=(activity.c.profile_id, pairs.c.key),
-        order_by=(activity.c.created_at, activity.c.activity_id),
-    )
-    changes = (
-        select(activity.c.profile_id, pairs.c.key, old_value.label("old_value"), rank.label("rank"))
-        .select_from(activity.join(pairs, true()))
-        .where(
-            activity.c.workspace_id == workspace_id,
-            activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
-            activity.c.created_at > since,
-        )
-        .subquery("changes")
-    )
-    json_access = json_access_for(connection.dialect.name)
-    patch = json_access.object_agg(changes.c.key, changes.c.old_value)
-    return (
-        select(changes.c.profile_id, patch.label("patch"))
-        .where(changes.c.rank == 1)
-        .group_by(changes.c.profile_id)
-        .subquery("past_attributes")
+def past_state(
+    connection: AsyncConnection, workspace_id: str, moment: datetime, past: Subquery
+) -> CustomerState:
+    """The customer as the activity log says it was at `moment` (history.store), given
+    `past`: `history.past_patches` outer-joined to the customers."""
+    return CustomerState(
+        attributes=json_access_for(connection.dialect.name).merge_patch(
+            customers.c.attributes, past.c.patch
+        ),
+        holds_identifier={
+            name: history.held_at(
+                connection, workspace_id, name, moment, customers.c.profile_id, column.is_not(None)
+            )
+            for name, column in IDENTIFIER_COLUMNS.items()
+        },
+        now=moment,
     )
 
 
-def _held_at(
-    connection: AsyncConnection, workspace_id: str, name: str, since: datetime
+def _snapshot_state(
+    connection: AsyncConnection,
+    workspace_id: str,
+    moment: datetime,
+    past: Subquery | None,
+    snapshot_at: datetime,
+) -> CustomerState:
+    """`past_state` walking back from the snapshot taken at `snapshot_at` instead
+    (`past` None: for a customer without attribute changes since `moment`)."""
+    held = {"email": snapshots.c.email_held, "phone": snapshots.c.phone_held}
+    attributes: Any = snapshots.c.attributes
+    if past is not None:
+        attributes = json_access_for(connection.dialect.name).merge_patch(attributes, past.c.patch)
+    return CustomerState(
+        attributes=attributes,
+        holds_identifier={
+            name: history.held_at(
+                connection,
+                workspace_id,
+                name,
+                moment,
+                snapshots.c.profile_id,
+                held[name].is_(True),
+                until=snapshot_at,
+            )
+            for name in IDENTIFIER_COLUMNS
+        },
+        now=moment,
+    )
+
+
+def _member_at(
+    connection: AsyncConnection,
+    workspace_id: str,
+    predicate: Predicate,
+    moment: datetime,
+    past: Subquery,
 ) -> Condition:
-    """Whether the customer held identifier `name` at `since`, from its first later change."""
-    if connection.dialect.name == "postgresql":
-        identifier = activity.c.changes.op("#>", return_type=JSONB)(
-            literal(["identifiers", name], postgresql.ARRAY(Text))
-        )
-        changed = identifier.is_not(None)
-        old = identifier.op("->", return_type=JSONB)(literal("old", Text))
-        held_before = func.jsonb_typeof(old) != "null"
-    else:
-        changed = func.json_type(activity.c.changes, f"$.identifiers.{name}").is_not(None)
-        held_before = func.json_type(activity.c.changes, f"$.identifiers.{name}.old") != "null"
-    first_old_value_held = (
-        select(case((held_before, 1), else_=0))
-        .where(
-            activity.c.workspace_id == workspace_id,
-            activity.c.profile_id == customers.c.profile_id,
-            activity.c.type.in_(CUSTOMER_CHANGE_TYPES),
-            activity.c.created_at > since,
-            changed,
-        )
-        .order_by(activity.c.created_at, activity.c.activity_id)
-        .limit(1)
-        .scalar_subquery()
+    """The customer existed at `moment` and satisfied `predicate` then."""
+    state = past_state(connection, workspace_id, moment, past)
+    return and_(
+        customers.c.created_at <= moment,
+        compile_predicate(connection.dialect.name, predicate, state),
     )
-    held_now = case((IDENTIFIER_COLUMNS[name].is_not(None), 1), else_=0)
-    return func.coalesce(first_old_value_held, held_now) == 1
+
+
+def matching_at(
+    connection: AsyncConnection,
+    workspace_id: str,
+    predicate: Predicate,
+    moment: datetime,
+    snapshot_at: datetime | None = None,
+) -> tuple[FromClause, Condition]:
+    """What to select customers from, and the WHERE clause selecting those that
+    satisfied `predicate` at `moment`: walking back from now, or from the snapshot
+    taken at `snapshot_at` (history.snapshots), the first at or after `moment`."""
+    names = attribute_names(predicate)
+    past = history.past_patches(connection, workspace_id, moment, names=names, until=snapshot_at)
+    if snapshot_at is None:
+        source = customers.outerjoin(past, past.c.profile_id == customers.c.profile_id)
+        where = and_(
+            customers.c.workspace_id == workspace_id,
+            _member_at(connection, workspace_id, predicate, moment, past),
+        )
+        return source, where
+    # Snapshot columns only in the condition: a count reads no customer row (the outer
+    # join to them, on their key, is dropped by PostgreSQL when no column is selected).
+    rows = snapshots.outerjoin(
+        customers,
+        and_(
+            customers.c.workspace_id == snapshots.c.workspace_id,
+            customers.c.profile_id == snapshots.c.profile_id,
+        ),
+    ).outerjoin(past, past.c.profile_id == snapshots.c.profile_id)
+    backend = connection.dialect.name
+    unchanged = _snapshot_state(connection, workspace_id, moment, None, snapshot_at)
+    changed = _snapshot_state(connection, workspace_id, moment, past, snapshot_at)
+    # Most customers changed none of the predicate's attributes since `moment`: they
+    # are judged on the stored document, without building a patched one per condition.
+    where = and_(
+        snapshots.c.workspace_id == workspace_id,
+        snapshots.c.taken_at == snapshot_at,
+        snapshots.c.created_at <= moment,
+        or_(
+            and_(past.c.profile_id.is_(None), compile_predicate(backend, predicate, unchanged)),
+            and_(past.c.profile_id.is_not(None), compile_predicate(backend, predicate, changed)),
+        ),
+    )
+    return rows, where
 
 
 async def membership_changes(
@@ -223,18 +266,9 @@ async def membership_changes(
     activity log; a customer created after `since` was no member then.
     """
     backend = connection.dialect.name
-    past = _first_attribute_changes(connection, workspace_id, since)
-    past_state = CustomerState(
-        attributes=json_access_for(backend).merge_patch(customers.c.attributes, past.c.patch),
-        holds_identifier={
-            name: _held_at(connection, workspace_id, name, since) for name in IDENTIFIER_COLUMNS
-        },
-        now=since,
-    )
+    past = history.past_patches(connection, workspace_id, since, names=attribute_names(predicate))
     member_now = compile_predicate(backend, predicate, current_state(as_of))
-    member_then = and_(
-        customers.c.created_at <= since, compile_predicate(backend, predicate, past_state)
-    )
+    member_then = _member_at(connection, workspace_id, predicate, since, past)
     query = (
         select(
             customers.c.profile_id,

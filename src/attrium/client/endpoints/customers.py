@@ -8,13 +8,21 @@ import httpx
 
 from attrium.client.calls import Page, field_of, model, nothing, page
 from attrium.client.declare import Request, download, endpoint, listing, query
-from attrium.client.models import ActivityEntry, AttributeChange, BatchResult, Customer
+from attrium.client.models import (
+    ActivityEntry,
+    AttributeChange,
+    AttributeValue,
+    BatchResult,
+    Customer,
+)
 
 
 @endpoint("GET", "/v1/customers/{ref}")
-def get_customer(ref: str) -> Request[Customer]:
-    """By external id or a prefixed reference (`email:…`, `profile:…`, `custom:NAME:VALUE`)."""
-    return Request(model(Customer))
+def get_customer(ref: str, *, as_of: datetime | None = None) -> Request[Customer]:
+    """By external id or a prefixed reference (`email:…`, `profile:…`, `custom:NAME:VALUE`);
+    with `as_of` (a datetime with a time zone), its attributes and identifiers as they
+    were then."""
+    return Request(model(Customer), params=query(as_of=as_of.isoformat() if as_of else None))
 
 
 @endpoint("PUT", "/v1/customers/{ref}")
@@ -88,6 +96,14 @@ def iter_customers(page_size: int | None = None) -> Request[Page[Customer]]:
 def iter_activity(ref: str, page_size: int | None = None) -> Request[Page[ActivityEntry]]:
     """The customer's history, newest first."""
     return Request(page(ActivityEntry), params=query(limit=page_size))
+
+
+@listing("GET", "/v1/customers/{ref}/attributes/{name}/history")
+def iter_attribute_history(
+    ref: str, name: str, page_size: int | None = None
+) -> Request[Page[AttributeValue]]:
+    """Every value the customer's attribute held, newest first, with when and by whom."""
+    return Request(page(AttributeValue), params=query(limit=page_size))
 
 
 @listing("GET", "/v1/activity")

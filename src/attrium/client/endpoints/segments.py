@@ -9,9 +9,17 @@ from attrium.client.models import Customer, MembershipChange, Segment, SegmentPr
 
 
 @endpoint("POST", "/v1/segments/preview")
-def preview_segment(predicate: dict[str, Any], sample: int = 10) -> Request[SegmentPreview]:
-    """How many customers a predicate selects, and the first `sample` of them."""
-    return Request(model(SegmentPreview), json={"predicate": predicate, "sample": sample})
+def preview_segment(
+    predicate: dict[str, Any], sample: int = 10, *, as_of: datetime | None = None
+) -> Request[SegmentPreview]:
+    """How many customers a predicate selects (at `as_of`, or now), and the first
+    `sample` of them."""
+    body = {"predicate": predicate, "sample": sample, **given(as_of=_instant(as_of))}
+    return Request(model(SegmentPreview), json=body)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @endpoint("POST", "/v1/segments")
@@ -45,15 +53,17 @@ def delete_segment(segment_id: str) -> Request[None]:
 
 
 @endpoint("GET", "/v1/segments/{segment_id}/count")
-def count_segment(segment_id: str) -> Request[int]:
-    """How many customers the segment holds now."""
-    return Request(field_of("count", int))
+def count_segment(segment_id: str, *, as_of: datetime | None = None) -> Request[int]:
+    """How many customers the segment holds now (or held at `as_of`)."""
+    return Request(field_of("count", int), params=query(as_of=_instant(as_of)))
 
 
 @listing("GET", "/v1/segments/{segment_id}/members")
-def iter_segment_members(segment_id: str, page_size: int | None = None) -> Request[Page[Customer]]:
-    """The segment's customers, in profile id order."""
-    return Request(page(Customer), params=query(limit=page_size))
+def iter_segment_members(
+    segment_id: str, page_size: int | None = None, *, as_of: datetime | None = None
+) -> Request[Page[Customer]]:
+    """The segment's customers (at `as_of`, or now), in profile id order."""
+    return Request(page(Customer), params=query(limit=page_size, as_of=_instant(as_of)))
 
 
 @listing("GET", "/v1/segments/{segment_id}/changes")

@@ -1,7 +1,7 @@
 """merges: what each merge needs to be undone
 
 Revision ID: 0017_merges
-Revises: 0016_one_head
+Revises: 0016_history
 
 A merge records the secondary as it was and what moved onto the primary
 (`identity.merge_record`), so that `POST /v1/merges/{merge_id}/undo` can restore it.
@@ -17,7 +17,7 @@ from alembic import op
 from attrium.core.types import UtcDateTime, json_document
 
 revision: str = "0017_merges"
-down_revision: str | Sequence[str] | None = "0016_one_head"
+down_revision: str | Sequence[str] | None = "0016_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -187,3 +187,28 @@ def test_batch_items_and_import_lines_carry_timestamp_and_set_once(api: httpx.Cl
     assert (job["state"], job["applied"]) == ("done", 2), job
     assert attributes_of(api, "c1") == {"a": 1, "b": 2, "c": 3}
     assert attributes_of(api, "c2") == {"s": 1, "t": 2}
+
+
+def _merge(api: httpx.Client, primary: str, secondary: str) -> str:
+    answer = api.post(
+        "/v1/customers/merge", json={"primary": {"id": primary}, "secondary": {"id": secondary}}
+    )
+    assert answer.status_code == 200, answer.text
+    merge_id: str = answer.json()["merge_id"]
+    return merge_id
+
+
+def test_a_merge_keeps_the_time_of_what_the_primary_gains(api: httpx.Client) -> None:
+    """The primary gains the secondary's value with its time: an older write to the
+    primary leaves it. Undone, the primary holds no time for it any more."""
+    for ref in ("p1", "p2"):
+        api.put(f"/v1/customers/{ref}", json={"attributes": {"n": 1}})
+        api.put(f"/v1/customers/s{ref}", json={"timestamp": NOON, "attributes": {"plan": "pro"}})
+    _merge(api, "p1", "sp1")
+    late = api.put("/v1/customers/p1", json={"timestamp": EARLIER, "attributes": {"plan": "free"}})
+    assert late.json()["attributes"]["plan"] == "pro"
+    undone = api.post(f"/v1/merges/{_merge(api, 'p2', 'sp2')}/undo")
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["conflicts"] == []
+    old = api.put("/v1/customers/p2", json={"timestamp": EARLIER, "attributes": {"plan": "free"}})
+    assert old.json()["attributes"]["plan"] == "free"

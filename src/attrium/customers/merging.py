@@ -48,7 +48,13 @@ def plan_merge(
     }
     attributes = {**old_attributes, **gained}
     check_per_customer(attributes, options.limits)
-    row = {**primary.row, "attributes": attributes, "updated_at": now}
+    # A gained value keeps the time it is from: an older write must not replace it.
+    secondary_times = secondary.row.get("attribute_times") or {}
+    times = {
+        **(primary.row.get("attribute_times") or {}),
+        **{name: secondary_times[name] for name in gained if name in secondary_times},
+    }
+    row = {**primary.row, "attributes": attributes, "attribute_times": times, "updated_at": now}
     identifiers: dict[str, Any] = {}
     moved: list[str] = []
     dropped: list[str] = []

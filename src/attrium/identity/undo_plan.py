@@ -72,6 +72,7 @@ def plan_primary(
 ) -> PrimaryReturn:
     """What the primary (`row`, `custom`, as it is now) gives back of what it `gained`."""
     attributes = dict(row["attributes"])
+    times = dict(row.get("attribute_times") or {})
     conflicts: list[UndoConflict] = []
     attribute_changes: dict[str, Any] = {}
     for name, value in sorted(gained["attributes"].items()):
@@ -81,8 +82,11 @@ def plan_primary(
             conflicts.append(UndoConflict("attribute", name, reason))
             continue
         del attributes[name]
+        times.pop(name, None)  # the primary never held it: no time of its own either
         attribute_changes[name] = change(value, None)
     new_row = {**row, "attributes": attributes}
+    if "attribute_times" in row:
+        new_row["attribute_times"] = times
     columns: set[str] = set()
     identifier_changes: dict[str, Any] = {}
     for column, value in sorted(gained["columns"].items()):

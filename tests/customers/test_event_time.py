@@ -200,13 +200,18 @@ def _merge(api: httpx.Client, primary: str, secondary: str) -> str:
 
 def test_a_merge_keeps_the_time_of_what_the_primary_gains(api: httpx.Client) -> None:
     """The primary gains the secondary's value with its time: an older write to the
-    primary leaves it. Undone, the primary holds no time for it any more."""
+    primary leaves it (and so is no conflict for an undo). Undone, the primary holds no
+    time for it any more."""
     for ref in ("p1", "p2"):
         api.put(f"/v1/customers/{ref}", json={"attributes": {"n": 1}})
         api.put(f"/v1/customers/s{ref}", json={"timestamp": NOON, "attributes": {"plan": "pro"}})
-    _merge(api, "p1", "sp1")
+    merge_id = _merge(api, "p1", "sp1")
     late = api.put("/v1/customers/p1", json={"timestamp": EARLIER, "attributes": {"plan": "free"}})
     assert late.json()["attributes"]["plan"] == "pro"
+    # That stale write changed nothing: the undo gives the value back, no conflict.
+    undone_stale = api.post(f"/v1/merges/{merge_id}/undo")
+    assert undone_stale.json()["conflicts"] == [], undone_stale.text
+    assert "plan" not in undone_stale.json()["primary"]["attributes"]
     undone = api.post(f"/v1/merges/{_merge(api, 'p2', 'sp2')}/undo")
     assert undone.status_code == 200, undone.text
     assert undone.json()["conflicts"] == []

@@ -41,7 +41,12 @@ class Touched:
     identifiers: set[str] = field(default_factory=set)
 
     def add(self, changes: dict[str, Any]) -> None:
-        self.attributes.update(changes.get("attributes") or {})
+        # A stale write (older than the value's time) left the value as it was.
+        self.attributes.update(
+            name
+            for name, change in (changes.get("attributes") or {}).items()
+            if not (isinstance(change, dict) and change.get("stale"))
+        )
         self.identifiers.update(changes.get("identifiers") or {})
 
     def touches_attribute(self, name: str) -> bool:

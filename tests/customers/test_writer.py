@@ -14,9 +14,9 @@ import pytest
 
 from attrium.core.errors import AttriumError, NotFound, ValidationFailed
 from attrium.customers import service
+from attrium.customers.batches import BatchWrite
 from attrium.customers.identity import CustomerRef, IdentifierKind
 from attrium.customers.models import CustomerWrite
-from attrium.customers.pipeline import BatchWrite
 from attrium.customers.service import native_options
 from attrium.customers.writer import Writer, _Request
 from tests.support.activity import activity_of

@@ -263,6 +263,26 @@ def effective_patch(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[st
     }
 
 
+def merged(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """`old` with a canonical patch applied (None removes)."""
+    result = dict(old)
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def check_per_customer(attributes: Mapping[str, Any], limits: AttributeLimits) -> None:
+    if limits.max_per_customer is not None and len(attributes) > limits.max_per_customer:
+        raise LimitExceeded(
+            f"a customer may hold at most {limits.max_per_customer} attributes; "
+            f"this write would leave {len(attributes)}",
+            [FieldError("attributes", "limit.per_customer", "remove attributes first")],
+        )
+
+
 def _same(left: Any, right: Any) -> bool:
     if type(left) is not type(right):
         return False

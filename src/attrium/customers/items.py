@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from attrium.core.errors import FieldError, ValidationFailed
 from attrium.core.problems import field_errors
+from attrium.customers.batches import BatchWrite
 from attrium.customers.identity import COLUMN_KINDS, CustomerRef, IdentifierKind, normalise
-from attrium.customers.pipeline import BatchWrite
 from attrium.customers.schemas import CustomerIn
 
 

@@ -8,14 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from attrium.activity.service import ActivityEntry, ActivityType, change
+from attrium.attributes.writes import check_per_customer
 from attrium.customers.entries import write_entry
 from attrium.customers.identity import COLUMN_KINDS
-from attrium.customers.planning import (
-    COLUMN_NAMES,
-    CustomerState,
-    WriteOptions,
-    check_per_customer,
-)
+from attrium.customers.planning import COLUMN_NAMES, CustomerState, WriteOptions
 
 
 # Not frozen, as the planning module's values (see there).

@@ -21,9 +21,9 @@ from typing import Any
 
 from attrium.activity.service import ActivityEntry, ActivityType, change
 from attrium.attributes.models import AttributeLimits
-from attrium.attributes.writes import effective_patch
+from attrium.attributes.writes import check_per_customer, effective_patch, merged
 from attrium.auth.actor import Actor
-from attrium.core.errors import AlreadyExists, FieldError, LimitExceeded, NotFound
+from attrium.core.errors import AlreadyExists, NotFound
 from attrium.core.ids import new_ulid
 from attrium.customers.entries import write_entry
 from attrium.customers.identity import (
@@ -370,26 +370,6 @@ def _current_value(found: CustomerState, requested: IdentifierChange) -> str | N
         return found.custom_identifiers.get(requested.name or "")
     value: str | None = found.row[COLUMN_NAMES[requested.kind]]
     return value
-
-
-def merged(old: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """`old` with a canonical patch applied (None removes)."""
-    result = dict(old)
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = value
-    return result
-
-
-def check_per_customer(attributes: Mapping[str, Any], limits: AttributeLimits) -> None:
-    if limits.max_per_customer is not None and len(attributes) > limits.max_per_customer:
-        raise LimitExceeded(
-            f"a customer may hold at most {limits.max_per_customer} attributes; "
-            f"this write would leave {len(attributes)}",
-            [FieldError("attributes", "limit.per_customer", "remove attributes first")],
-        )
 
 
 def _conflict_entries(

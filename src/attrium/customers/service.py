@@ -19,10 +19,10 @@ from attrium.core.database import Database
 from attrium.core.errors import AttriumError, ValidationFailed
 from attrium.core.settings import Settings
 from attrium.customers import receipts, refusals, store
+from attrium.customers.batches import BatchWrite
 from attrium.customers.identity import CustomerRef
 from attrium.customers.items import RowInvalid, write_of
 from attrium.customers.models import CustomerWrite, WriteOutcome
-from attrium.customers.pipeline import BatchWrite
 from attrium.customers.planning import WriteOptions
 from attrium.customers.reads import (
     find,

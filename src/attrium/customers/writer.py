@@ -55,8 +55,8 @@ from attrium.core import metrics, sql
 from attrium.core.database import Database
 from attrium.core.errors import AttriumError, IdentifierConflict
 from attrium.customers import pipeline, refusals
+from attrium.customers.batches import BatchOutcome, BatchWrite
 from attrium.customers.models import Customer, WriteOutcome
-from attrium.customers.pipeline import BatchOutcome, BatchWrite
 from attrium.customers.planning import WriteOptions
 
 MAX_BATCH_WRITES = 1000

@@ -27,7 +27,7 @@ from attrium.core.errors import AttriumError, IdentifierConflict, IdentifierSupp
 from attrium.core.settings import Settings
 from attrium.customers import pipeline
 from attrium.customers import service as customers
-from attrium.customers.pipeline import BatchOutcome, BatchWrite
+from attrium.customers.batches import BatchOutcome, BatchWrite
 from attrium.imports import store
 from attrium.imports.flight import BatchTurn, InFlight
 from attrium.imports.formats import (

@@ -16,7 +16,7 @@ from typing import Any
 
 
 class BatchTurn:
-    """`customers.pipeline.WriteTurn` of one batch: its writes wait for the batch
+    """`customers.batches.WriteTurn` of one batch: its writes wait for the batch
     before it to commit, and it says when the next batch may start planning."""
 
     def __init__(self, before: "asyncio.Future[None] | None") -> None:

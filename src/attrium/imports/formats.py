@@ -20,9 +20,9 @@ import orjson
 from attrium.attributes.values import AttributeType, InvalidValue, TypeSpec, canonical_value
 from attrium.core.csvcells import unescape_cell
 from attrium.core.errors import FieldError, MalformedRequest, ValidationFailed
+from attrium.customers.batches import BatchWrite
 from attrium.customers.identity import COLUMN_KINDS, IdentifierKind
 from attrium.customers.items import RowInvalid, named_ref, write_of
-from attrium.customers.pipeline import BatchWrite
 from attrium.imports.records import Record, RecordTooLong
 
 _UTF8_BOM = b"\xef\xbb\xbf"

@@ -16,8 +16,6 @@ writing. Only customer attributes are counted: objects' attributes are not shown
 in the catalog.
 """
 
-import asyncio
-import logging
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -32,8 +30,7 @@ from attrium.attributes.models import CUSTOMER_NAMESPACE
 from attrium.auth.actor import Actor
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
-
-logger = logging.getLogger("attrium.attributes.stats")
+from attrium.core.periodic import Periodic
 
 COMPACT_BATCH_ROWS = 10_000
 
@@ -222,32 +219,12 @@ async def compact(db: Database, batch_rows: int = COMPACT_BATCH_ROWS) -> int:
             return folded
 
 
-class StatsCompactor:
+class StatsCompactor(Periodic):
     """Compacts the statistics every `every_seconds` (0: never) while the server runs.
 
-    Every process runs one; concurrent compactions fold disjoint deltas.
+    Every process runs one; concurrent compactions fold disjoint deltas (a failed
+    round leaves its deltas for the next).
     """
 
     def __init__(self, db: Database, every_seconds: float) -> None:
-        self.db = db
-        self.every_seconds = every_seconds
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.every_seconds > 0:
-            self.task = asyncio.create_task(self._loop(), name="attrium-stats-compactor")
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_seconds)
-            try:
-                await compact(self.db)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the compactor must outlive a failed round; deltas wait
-                logger.exception("statistics compaction failed; retrying")
+        super().__init__("stats-compactor", every_seconds, lambda: compact(db), at_once=False)

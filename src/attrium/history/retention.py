@@ -7,7 +7,6 @@ before it are refused (history.service.parse_as_of). Only the entries that recor
 changes to customers are history: events, refusals and admin entries stay.
 """
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from attrium.activity.store import CUSTOMER_CHANGE_TYPES, activity
 from attrium.core.clock import utcnow
 from attrium.core.database import Database
 from attrium.core.ids import ulid_floor
+from attrium.core.periodic import Periodic
 from attrium.core.settings import Settings
 from attrium.history import snapshots
 from attrium.history.service import oldest_reachable
@@ -88,31 +88,15 @@ async def _workspace_ids(db: Database) -> list[str]:
         return list(found.scalars())
 
 
-class HistoryKeeper:
+class HistoryKeeper(Periodic):
     """Runs `keep` every `history_prune_seconds` while the server runs. Every process
     may run one: deletes of the same rows agree, and two snapshots of a day are only
     redundant."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
-        self.settings = settings
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.settings.history_prune_seconds > 0:
-            self.task = asyncio.create_task(self._loop(), name="attrium-history-keeper")
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await keep(self.db, self.settings)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the keeper must outlive a failed round; it retries
-                logger.exception("history pruning or snapshot failed; retrying")
-            await asyncio.sleep(self.settings.history_prune_seconds)
+        super().__init__(
+            "history-keeper",
+            settings.history_prune_seconds,
+            lambda: keep(db, settings),
+            at_once=True,
+        )

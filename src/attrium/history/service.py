@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attrium.activity import store as activity_store
 from attrium.attributes import service as catalog
 from attrium.attributes.models import CUSTOMER_NAMESPACE
+from attrium.attributes.writes import merged
 from attrium.auth.actor import Actor
 from attrium.core.clock import isoformat, utcnow
 from attrium.core.database import Database
@@ -94,7 +95,7 @@ async def _rebuilt(
     profile_id = row["profile_id"]
     workspace_id = actor.workspace_id
     attributes, identifiers = await store.patches_of(connection, workspace_id, profile_id, as_of)
-    past = {**row, "attributes": _patched(row["attributes"], attributes)}
+    past = {**row, "attributes": merged(row["attributes"], attributes)}
     custom = dict(custom)
     for field, value in identifiers.items():
         if field.startswith(_CUSTOM_PREFIX):
@@ -107,11 +108,6 @@ async def _rebuilt(
         past["updated_at"] = changed or row["created_at"]
     defaults = await catalog.defaults(connection, actor, CUSTOMER_NAMESPACE)
     return Customer.from_row(past, custom, defaults)
-
-
-def _patched(attributes: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    merged = {**attributes, **patch}
-    return {name: value for name, value in merged.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
